@@ -1,0 +1,104 @@
+"""Run the baseline benchmarks (`make bench`), print one table and save it as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from bench import avro, faust_agent, kafka, limits, postgres
+from bench.report import Result, render_table, write_json
+from crm.settings import Settings, get_settings
+
+STEPS = ("limits", "postgres", "pgbench", "kafka", "avro", "faust")
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--rows", type=int, default=100_000, help="PostgreSQL rows per COPY step")
+    p.add_argument("--batch", type=int, default=10_000, help="rows per COPY/upsert batch")
+    p.add_argument("--messages", type=int, default=200_000, help="Kafka messages")
+    p.add_argument("--faust-messages", type=int, default=5_000, help="messages per Faust run")
+    p.add_argument("--avro-records", type=int, default=50_000, help="fastavro records")
+    p.add_argument("--pgbench-seconds", type=int, default=10)
+    p.add_argument("--pgbench-clients", type=int, default=4)
+    p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
+    return p
+
+
+def _local_only(settings: Settings) -> None:
+    """Refuse to load anything but this machine's own Kafka and PostgreSQL."""
+    hosts = {settings.pg_host} | {b.rsplit(":", 1)[0] for b in settings.kafka_bootstrap.split(",")}
+    if not hosts <= LOCAL_HOSTS:
+        raise SystemExit(f"bench runs on 127.0.0.1 only; settings point at {sorted(hosts)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    _local_only(settings)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    probe_dir = settings.data_dir / "bench" / "probe"
+    results: list[Result] = []
+    errors: dict[str, str] = {}
+    found: dict[str, float] = {}
+
+    def limit(name: str) -> float | None:
+        return found.get(name)
+
+    steps: dict[str, Callable[[], list[Result]]] = {
+        "limits": lambda: [
+            limits.disk_sequential_write(probe_dir),
+            limits.disk_fsync_rate(probe_dir),
+            limits.loopback_tcp(),
+        ],
+        "postgres": lambda: [
+            asyncio.run(postgres.copy_rows(settings, args.rows, args.batch, limit("disk"))),
+            *asyncio.run(postgres.staging_upsert(settings, args.rows, args.batch, limit("disk"))),
+        ],
+        "pgbench": lambda: [
+            asyncio.run(
+                postgres.pgbench_inserts(
+                    settings, args.pgbench_clients, args.pgbench_seconds, limit("fsync")
+                )
+            )
+        ],
+        "kafka": lambda: kafka.produce_and_consume(
+            settings, args.messages, limit("disk"), limit("loopback")
+        ),
+        "avro": lambda: avro.encode_decode(args.avro_records),
+        "faust": lambda: faust_agent.agent_rates(settings, args.faust_messages),
+    }
+    started = time.perf_counter()
+    for name in STEPS:
+        if name not in args.only:
+            continue
+        print(f"[{time.perf_counter() - started:6.1f}s] {name}", file=sys.stderr)
+        try:
+            measured = steps[name]()
+        except Exception as exc:
+            # One missing component must not hide the numbers of the others.
+            errors[name] = f"{type(exc).__name__}: {exc}"
+            print(f"  {name} failed: {errors[name]}", file=sys.stderr)
+            continue
+        results.extend(measured)
+        if name == "limits":
+            found = dict(
+                zip(("disk", "fsync", "loopback"), (r.value for r in measured), strict=True)
+            )
+
+    print(render_table(results))
+    for name, error in errors.items():
+        print(f"FAILED {name}: {error}")
+    params = {k: v for k, v in vars(args).items()}
+    path = write_json(results, errors, params, settings.data_dir / "bench")
+    print(f"saved {path} ({time.perf_counter() - started:.0f}s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

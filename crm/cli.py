@@ -1,0 +1,77 @@
+"""The `crm` command: one entry point for operators and developers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from crm.settings import SERVICES, get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="crm", description="Collection CRM")
+    sub = p.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the embedded runtime and all services")
+    up.add_argument("--only", nargs="*", help="start only these components")
+    sub.add_parser("down", help="stop everything the project started")
+    sub.add_parser("status", help="show each component and its health")
+    worker = sub.add_parser("worker", help="run one worker of a service (foreground)")
+    worker.add_argument("service", choices=SERVICES)
+    sub.add_parser("topics", help="create the project's Kafka topics")
+    sub.add_parser("migrate", help="apply database migrations of every service")
+    conn = sub.add_parser("connectors", help="Debezium connectors in Kafka Connect")
+    conn.add_argument("action", choices=["apply", "status"])
+    conn.add_argument("names", nargs="*", help="connector config names (default: all)")
+    schemas = sub.add_parser("schemas", help="Avro schema catalog")
+    schemas.add_argument("action", choices=["check", "register"])
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    match args.command:
+        case "up":
+            from runtime.manager import up
+
+            return up(settings, only=args.only)
+        case "down":
+            from runtime.manager import down
+
+            return down(settings)
+        case "status":
+            from runtime.manager import status
+
+            return status(settings)
+        case "worker":
+            from streams.worker import run_worker
+
+            return run_worker(settings, args.service)
+        case "topics":
+            from runtime.topics import create_topics
+
+            create_topics(settings)
+            return 0
+        case "migrate":
+            from persistence.migrate import migrate
+
+            migrate(settings)
+            return 0
+        case "connectors":
+            from runtime import connectors
+
+            if args.action == "apply":
+                return connectors.apply_connectors(settings, args.names)
+            return connectors.connector_status(settings, args.names)
+        case "schemas":
+            from streams.avro import catalog_cli
+
+            return catalog_cli(settings, args.action)
+    return 2

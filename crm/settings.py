@@ -1,0 +1,139 @@
+"""The one settings object: read once from CRM_* environment variables and validated."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ServiceName = Literal["sync", "payments", "workflow", "auth"]
+SERVICES: tuple[ServiceName, ...] = ("sync", "payments", "workflow", "auth")
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the system; nothing else in the code reads os.environ."""
+
+    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    log_level: str = "INFO"
+    # Where the embedded runtime keeps data, logs, PID files and downloaded jars.
+    data_dir: Path = PROJECT_ROOT / "var"
+    bank_timezone: str = "Asia/Ho_Chi_Minh"
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_controller_port: int = 9093
+    kafka_version: str = "4.1.1"
+    topic_partitions: int = Field(default=4, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    # Prefix of every topic name; tests use a unique one so runs never share topics.
+    topic_prefix: str = ""
+    schema_registry_url: str | None = None
+
+    # Kafka Connect
+    connect_port: int = 8083
+
+    # PostgreSQL
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5433
+    pg_database: str = "crm"
+    pg_user: str = "crm"
+    pg_password: SecretStr | None = None
+    # The embedded runtime generates this file; a deployment may point it at a mounted secret.
+    pg_password_file: Path | None = None
+
+    # Web: each service's own port, and nginx in front of them all.
+    web_host: str = "127.0.0.1"
+    sync_web_port: int = 6061
+    payments_web_port: int = 6062
+    workflow_web_port: int = 6063
+    auth_web_port: int = 6064
+    nginx_port: int = 8080
+
+    # Faust
+    store: str = "rocksdb://"
+    # Worker index lets several workers of one service run on one host (own web port, own RocksDB).
+    worker_index: int = Field(default=0, ge=0)
+
+    # Sinks: flushed at whichever comes first.
+    sink_batch_size: int = Field(default=1000, ge=1)
+    sink_flush_seconds: float = Field(default=0.5, gt=0)
+
+    # Until the auth service exists, a development bearer token; refused in production.
+    dev_token: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _no_dev_token_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION and self.dev_token is not None:
+            raise ValueError("CRM_DEV_TOKEN must not be set when CRM_ENVIRONMENT=production")
+        return self
+
+    def web_port(self, service: ServiceName) -> int:
+        base: int = getattr(self, f"{service}_web_port")
+        # Extra workers of one service listen 100 ports above the previous one.
+        return base + 100 * self.worker_index
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def kafka_broker_url(self) -> str:
+        return "kafka://" + ";".join(self.kafka_bootstrap.split(","))
+
+    @property
+    def connect_url(self) -> str:
+        return f"http://127.0.0.1:{self.connect_port}"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "log"
+
+    def development_token(self) -> str | None:
+        """The development bearer token: from CRM_DEV_TOKEN or the runtime's generated file."""
+        if self.environment is Environment.PRODUCTION:
+            return None
+        if self.dev_token is not None:
+            return self.dev_token.get_secret_value()
+        path = self.data_dir / "secrets" / "dev-token"
+        return path.read_text().strip() if path.exists() else None
+
+    def database_password(self) -> str | None:
+        if self.pg_password is not None:
+            return self.pg_password.get_secret_value()
+        path = self.pg_password_file or self.data_dir / "secrets" / "pg-password"
+        if path.exists():
+            return path.read_text().strip()
+        return None
+
+    def database_url(self, driver: str = "postgresql+asyncpg") -> str:
+        """SQLAlchemy URL; the password is included only here, never logged."""
+        password = self.database_password()
+        auth = self.pg_user if password is None else f"{self.pg_user}:{quote(password, safe='')}"
+        return f"{driver}://{auth}@{self.pg_host}:{self.pg_port}/{self.pg_database}"
+
+    def asyncpg_dsn(self) -> str:
+        return self.database_url(driver="postgresql")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment once per process."""
+    return Settings()

@@ -1,0 +1,163 @@
+"""Payment intake rules: what a valid notification is and how a loan's ledger takes it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import ValidationError
+from domain.money import parse_amount, parse_currency
+
+# A gateway clock slightly ahead of ours is normal; a payment far in the future is not.
+CLOCK_SKEW = timedelta(minutes=5)
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,33}$")
+
+
+class Channel(StrEnum):
+    BRANCH = "BRANCH"
+    ATM = "ATM"
+    MOBILE = "MOBILE"
+    INTERNET_BANKING = "INTERNET_BANKING"
+    AGENT = "AGENT"
+    AUTO_DEBIT = "AUTO_DEBIT"
+    MANUAL = "MANUAL"
+
+
+class Source(StrEnum):
+    GATEWAY = "GATEWAY"
+    MANUAL = "MANUAL"
+
+
+@dataclass(frozen=True)
+class PaymentNotification:
+    reference_number: str
+    loan_account_number: str
+    amount: Decimal
+    currency: str
+    paid_at: datetime
+    channel: Channel
+    source: Source
+    received_at: datetime
+    cif: str | None = None
+    payer: str | None = None
+    entered_by: str | None = None
+
+    def content_hash(self) -> str:
+        """Hash of what the payer sent, so a redelivery can be told from a conflicting reuse."""
+        parts = (
+            self.reference_number,
+            self.loan_account_number,
+            f"{self.amount:.2f}",
+            self.currency,
+            self.paid_at.isoformat(),
+            self.channel.value,
+            self.cif or "",
+            self.payer or "",
+        )
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _text(body: Mapping[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{name} is required", field=name)
+    value = value.strip()
+    if pattern is not None and not pattern.match(value):
+        raise ValidationError(f"{name} has an invalid format", field=name)
+    return value
+
+
+def _optional_text(body: Mapping[str, Any], name: str, max_len: int) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_len:
+        raise ValidationError(f"{name} must be a string of at most {max_len} chars", field=name)
+    return value.strip() or None
+
+
+def _timestamp(body: Mapping[str, Any], name: str, now: datetime) -> datetime:
+    raw = body.get(name)
+    if not isinstance(raw, str):
+        raise ValidationError(f"{name} is required (ISO 8601 with offset)", field=name)
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError(f"{name} is not an ISO 8601 timestamp", field=name) from exc
+    if value.tzinfo is None:
+        raise ValidationError(f"{name} must carry a UTC offset", field=name)
+    if value > now + CLOCK_SKEW:
+        raise ValidationError(f"{name} is in the future", field=name)
+    return value
+
+
+def parse_notification(
+    body: Mapping[str, Any], *, now: datetime, source: Source, entered_by: str | None = None
+) -> PaymentNotification:
+    """Validate a JSON body (seed field names) into a notification, or raise ValidationError."""
+    currency = parse_currency(body.get("currency"))
+    channel_raw = body.get("channel", Channel.MANUAL if source is Source.MANUAL else None)
+    try:
+        channel = Channel(channel_raw)
+    except ValueError as exc:
+        allowed = ", ".join(c.value for c in Channel)
+        raise ValidationError(f"channel must be one of {allowed}", field="channel") from exc
+    return PaymentNotification(
+        reference_number=_text(body, "referenceNumber", _REFERENCE),
+        loan_account_number=_text(body, "loanAccountNumber", _ACCOUNT),
+        amount=parse_amount(body.get("amount"), currency),
+        currency=currency,
+        paid_at=_timestamp(body, "paidAt", now),
+        channel=channel,
+        source=source,
+        received_at=now,
+        cif=_optional_text(body, "cif", 32),
+        payer=_optional_text(body, "payer", 200),
+        entered_by=entered_by,
+    )
+
+
+class Outcome(StrEnum):
+    APPLIED = "APPLIED"
+    DUPLICATE = "DUPLICATE"
+    CONFLICT = "CONFLICT"
+
+
+@dataclass(frozen=True)
+class LoanLedger:
+    """What the payments service knows of one loan's payments (the table value)."""
+
+    account_number: str
+    references: Mapping[str, str] = field(default_factory=dict)
+    payment_count: int = 0
+    total_paid: Decimal = Decimal("0.00")
+    last_reference: str | None = None
+
+
+def apply_notification(
+    ledger: LoanLedger | None, notification: PaymentNotification
+) -> tuple[Outcome, LoanLedger]:
+    """Apply a notification exactly once per reference number."""
+    current = ledger or LoanLedger(account_number=notification.loan_account_number)
+    digest = notification.content_hash()
+    known = current.references.get(notification.reference_number)
+    match known:
+        case None:
+            return Outcome.APPLIED, replace(
+                current,
+                references={**current.references, notification.reference_number: digest},
+                payment_count=current.payment_count + 1,
+                total_paid=current.total_paid + notification.amount,
+                last_reference=notification.reference_number,
+            )
+        case same if same == digest:
+            return Outcome.DUPLICATE, current
+        case _:
+            return Outcome.CONFLICT, current

@@ -1,0 +1,1 @@
+"""The embedded local runtime: PostgreSQL, Kafka, Kafka Connect, nginx and the services."""

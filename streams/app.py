@@ -1,0 +1,103 @@
+"""One Faust app per service, configured from the settings object."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+import faust
+import faust.web
+from aiohttp import web as aioweb
+from faust.types import AppT
+from faust.web.drivers.aiohttp import Web as AiohttpWeb
+
+from crm.settings import ServiceName, Settings
+from persistence.db import create_pool
+
+
+class CrmApp(faust.App):
+    """A Faust app that also carries the service's settings and shared resources."""
+
+    def __init__(self, settings: Settings, service: ServiceName, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.service_name = service
+        self._pool: asyncpg.Pool | None = None
+        # Every blueprint the service serves, for its OpenAPI document.
+        self.blueprints: list[faust.web.Blueprint] = []
+        self._pool_lock = asyncio.Lock()
+
+    async def db_pool(self) -> asyncpg.Pool:
+        """The service's PostgreSQL pool, created on first use (web views and sinks share it)."""
+        async with self._pool_lock:
+            if self._pool is None:
+                self._pool = await create_pool(
+                    self.settings, max_size=8, application_name=f"crm-{self.service_name}"
+                )
+            return self._pool
+
+    async def close_pool(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+def crm_app(app: AppT) -> CrmApp:
+    """Views and agents see `AppT`; every app of this project is a CrmApp."""
+    if not isinstance(app, CrmApp):
+        raise TypeError(f"{app!r} is not a CrmApp")
+    return app
+
+
+def aiohttp_app(app: AppT) -> aioweb.Application:
+    """The aiohttp application under Faust's web driver (for middlewares and tests)."""
+    web = app.web
+    if not isinstance(web, AiohttpWeb):
+        raise TypeError("the aiohttp web driver is required")
+    return web.web_app
+
+
+def create_app(settings: Settings, service: ServiceName) -> CrmApp:
+    """Build the Faust app of one service: own id, consumer group and changelog topics."""
+    port = settings.web_port(service)
+    app_id = settings.topic(f"crm-{service}")
+    # Per app id and worker: two workers on one host must not share RocksDB files.
+    datadir = settings.data_dir / "faust" / f"{app_id}-{settings.worker_index}"
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = CrmApp(
+        settings,
+        service,
+        id=app_id,
+        broker=settings.kafka_broker_url,
+        store=settings.store,
+        datadir=str(datadir),
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        # Only routed/changelog topics are declared by Faust; ours come from `crm topics`.
+        topic_allow_declare=True,
+        topic_disable_leader=True,
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        # A crashed member is noticed in seconds, not the default minute, so its partitions
+        # move to a live worker quickly.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
+        table_standby_replicas=0,
+        # Shutdown commits only what was acked; it must not wait on a batch that cannot flush.
+        stream_wait_empty=False,
+        web_enabled=True,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+        web_port=port,
+        canonical_url=f"http://{settings.web_host}:{port}",
+        # Faust's own table dumps and router listings would bypass authentication.
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        logging_config=None,
+    )
+    return app

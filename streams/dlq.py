@@ -1,0 +1,57 @@
+"""Dead-letter policy: a message that cannot be processed is parked with its error."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from streams.app import CrmApp
+from streams.metrics import DEAD_LETTERS
+
+log = logging.getLogger(__name__)
+
+# Header names are a contract with operators' tooling that replays dead letters.
+H_ERROR = "crm-error"
+H_ERROR_TYPE = "crm-error-type"
+H_SOURCE_TOPIC = "crm-source-topic"
+H_SOURCE_PARTITION = "crm-source-partition"
+H_SOURCE_OFFSET = "crm-source-offset"
+_MAX_ERROR_BYTES = 4000
+
+
+def dlq_name(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def _headers(message: Any) -> list[tuple[str, bytes]]:
+    raw = message.headers or []
+    items = raw.items() if isinstance(raw, dict) else raw
+    return [(str(k), bytes(v) if v is not None else b"") for k, v in items]
+
+
+async def dead_letter(app: CrmApp, message: Any, error: BaseException) -> None:
+    """Publish the original key, value and headers plus the error to `<topic>.dlq` and wait."""
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    headers = [
+        *_headers(message),
+        (H_ERROR, detail.encode()[:_MAX_ERROR_BYTES]),
+        (H_ERROR_TYPE, type(error).__name__.encode()),
+        (H_SOURCE_TOPIC, message.topic.encode()),
+        (H_SOURCE_PARTITION, str(message.partition).encode()),
+        (H_SOURCE_OFFSET, str(message.offset).encode()),
+    ]
+    target = dlq_name(message.topic)
+    # Waiting for the broker's ack before the source offset can be committed is the point.
+    await app.producer.send_and_wait(
+        target, message.key, message.value, partition=None, timestamp=None, headers=headers
+    )
+    DEAD_LETTERS.labels(app.service_name, message.topic).inc()
+    log.warning(
+        "dead-lettered %s[%s]@%s to %s: %s",
+        message.topic,
+        message.partition,
+        message.offset,
+        target,
+        detail,
+    )

@@ -1,0 +1,89 @@
+"""Every Kafka topic the CRM owns, declared once: name, partitions and retention policy.
+
+Automatic topic creation is off on the broker; `crm topics` creates exactly these.
+Entity topics are compacted (latest value per natural key), event topics keep a time window,
+dead-letter topics keep longer so an operator has time to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crm.settings import Settings
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    compacted: bool = False
+    retention_days: int = 7
+    # None: the settings' default partition count (all co-partitioned topics share it).
+    partitions: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def config(self) -> dict[str, str]:
+        if self.compacted:
+            cfg = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+        else:
+            cfg = {"cleanup.policy": "delete", "retention.ms": str(self.retention_days * DAY_MS)}
+        return {**cfg, **self.extra}
+
+
+PAYMENTS_NOTIFICATIONS = TopicSpec("payments.notifications", retention_days=14)
+PAYMENTS_EVENTS = TopicSpec("payments.events", retention_days=30)
+SYNC_COMMANDS = TopicSpec("sync.commands", retention_days=14)
+SYNC_EVENTS = TopicSpec("sync.events", retention_days=30)
+WORKFLOW_COMMANDS = TopicSpec("workflow.commands", retention_days=14)
+WORKFLOW_EVENTS = TopicSpec("workflow.events", retention_days=30)
+AUTH_COMMANDS = TopicSpec("auth.commands", retention_days=14)
+AUTH_EVENTS = TopicSpec("auth.events", retention_days=90)
+
+SYNC_ENTITY_TOPICS = tuple(
+    TopicSpec(f"sync.{entity}", compacted=True)
+    for entity in (
+        "customer",
+        "phone",
+        "address",
+        "email",
+        "loan",
+        "due_segmentation",
+        "collateral",
+        "loan_collateral",
+        "reference_customer",
+    )
+)
+
+# Topics consumed by an agent; each gets a dead-letter twin.
+CONSUMED = (PAYMENTS_NOTIFICATIONS, SYNC_COMMANDS, WORKFLOW_COMMANDS, AUTH_COMMANDS)
+
+
+def dead_letter(spec: TopicSpec) -> TopicSpec:
+    return TopicSpec(f"{spec.name}.dlq", retention_days=30)
+
+
+# Kafka Connect's own topics (distributed mode); single partition for configs is mandatory.
+CONNECT_INTERNAL = (
+    TopicSpec("connect.configs", compacted=True, partitions=1),
+    TopicSpec("connect.offsets", compacted=True, partitions=5),
+    TopicSpec("connect.status", compacted=True, partitions=5),
+)
+
+
+def all_topics() -> tuple[TopicSpec, ...]:
+    events = (
+        PAYMENTS_NOTIFICATIONS,
+        PAYMENTS_EVENTS,
+        SYNC_COMMANDS,
+        SYNC_EVENTS,
+        WORKFLOW_COMMANDS,
+        WORKFLOW_EVENTS,
+        AUTH_COMMANDS,
+        AUTH_EVENTS,
+    )
+    return events + SYNC_ENTITY_TOPICS + tuple(dead_letter(t) for t in CONSUMED)
+
+
+def partitions_of(spec: TopicSpec, settings: Settings) -> int:
+    return spec.partitions or settings.topic_partitions

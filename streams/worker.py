@@ -1,0 +1,15 @@
+"""`crm worker <service>`: run one worker of one service in the foreground."""
+
+from __future__ import annotations
+
+import faust
+
+from crm.settings import ServiceName, Settings
+from streams.services import build_app
+
+
+def run_worker(settings: Settings, service: ServiceName) -> int:
+    app = build_app(settings, service)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), override_logging=False)
+    worker.execute_from_commandline()
+    return 0  # execute_from_commandline exits the process itself

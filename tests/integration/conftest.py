@@ -1,0 +1,103 @@
+"""Integration fixtures: the real runtime (Kafka, Connect, PostgreSQL, nginx, services)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+import pytest
+from confluent_kafka.admin import AdminClient
+
+from crm.settings import Settings, get_settings
+from runtime.manager import up
+from runtime.topics import create_topics
+
+T = TypeVar("T")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def system(settings: Settings) -> Settings:
+    """The whole embedded system is up (idempotent: fast when `crm up` already ran)."""
+    assert up(settings, only=None) == 0, "crm up failed; see the logs it printed"
+    return settings
+
+
+@pytest.fixture(scope="session")
+def token(system: Settings) -> str:
+    value = system.development_token()
+    assert value, "crm up generates a development token"
+    return value
+
+
+@pytest.fixture(scope="session")
+def api(system: Settings) -> str:
+    return f"http://127.0.0.1:{system.nginx_port}"
+
+
+@pytest.fixture
+async def db(system: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(system.asyncpg_dsn(), min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+def isolated(system: Settings) -> Iterator[Settings]:
+    """Settings with a topic prefix of their own, topics created, removed afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    scoped = system.model_copy(update={"topic_prefix": prefix})
+    create_topics(scoped)
+    yield scoped
+    admin = AdminClient({"bootstrap.servers": system.kafka_bootstrap})
+    mine = [t for t in admin.list_topics(timeout=10).topics if t.startswith(prefix)]
+    if mine:
+        for fut in admin.delete_topics(mine, operation_timeout=30).values():
+            fut.result()
+
+
+@pytest.fixture
+def log_dir(system: Settings, request: pytest.FixtureRequest) -> Path:
+    path = system.log_dir / "tests" / request.node.name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def poll(check: Callable[[], T | None], *, deadline_s: float, what: str, every: float = 0.2) -> T:
+    """Call `check` until it returns something truthy, or fail naming what never happened."""
+    end = time.monotonic() + deadline_s
+    last: T | None = None
+    while time.monotonic() < end:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"timed out after {deadline_s}s waiting for {what}; last={last!r}")
+
+
+async def apoll(check: Callable[[], object], *, deadline_s: float, what: str) -> object:
+    """Async twin of `poll` for checks that are coroutines."""
+    import asyncio
+
+    end = time.monotonic() + deadline_s
+    last: object = None
+    while time.monotonic() < end:
+        last = await check()  # type: ignore[misc]
+        if last:
+            return last
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out after {deadline_s}s waiting for {what}; last={last!r}")

@@ -1,0 +1,64 @@
+"""Feed payment notifications straight onto Kafka, as the webhook would after validation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from confluent_kafka import Producer
+
+from crm.settings import Settings
+from domain.payments import Channel, PaymentNotification, Source
+from streams.avro import codec_for
+from streams.payments import NOTIFICATION, notification_to_avro
+from streams.topics import PAYMENTS_NOTIFICATIONS
+
+
+def notification(ref: str, account: str, amount: Decimal) -> PaymentNotification:
+    now = datetime.now(UTC)
+    return PaymentNotification(
+        reference_number=ref,
+        loan_account_number=account,
+        amount=amount,
+        currency="VND",
+        paid_at=now - timedelta(minutes=1),
+        channel=Channel.ATM,
+        source=Source.GATEWAY,
+        received_at=now,
+    )
+
+
+def producer(settings: Settings) -> Producer:
+    # murmur2_random is librdkafka's Java-compatible partitioner, the one Debezium's keys use.
+    return Producer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "acks": "all",
+            "partitioner": "murmur2_random",
+            "linger.ms": 5,
+        }
+    )
+
+
+def send_all(settings: Settings, items: list[PaymentNotification]) -> None:
+    codec = codec_for(settings)
+    topic = settings.topic(PAYMENTS_NOTIFICATIONS.name)
+    p = producer(settings)
+    failures: list[str] = []
+    for n in items:
+        value = codec.encode(NOTIFICATION, notification_to_avro(n))
+        p.produce(
+            topic,
+            key=n.loan_account_number.encode(),
+            value=value,
+            on_delivery=lambda err, _msg: failures.append(str(err)) if err else None,
+        )
+        p.poll(0)
+    assert p.flush(60) == 0
+    assert failures == []
+
+
+def send_raw(settings: Settings, key: bytes, value: bytes) -> None:
+    p = producer(settings)
+    p.produce(settings.topic(PAYMENTS_NOTIFICATIONS.name), key=key, value=value)
+    assert p.flush(30) == 0

@@ -1,0 +1,57 @@
+"""Read a topic the way an outside consumer would: confluent-kafka and the repo's files only."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import time
+import uuid
+from typing import Any
+
+import fastavro
+from confluent_kafka import Consumer, Message, TopicPartition
+
+from crm.settings import PROJECT_ROOT, Settings
+from streams.partitioner import partition_for
+
+SCHEMAS = PROJECT_ROOT / "schemas" / "avro"
+
+
+def decode_with_repo_files(data: bytes | None) -> dict[str, Any]:
+    """Decode Confluent-framed Avro with nothing but catalog.json and the history .avsc files."""
+    assert data is not None
+    magic, schema_id = struct.unpack(">bI", data[:5])
+    assert magic == 0
+    catalog = json.loads((SCHEMAS / "catalog.json").read_text())
+    (entry,) = [e for e in catalog["schemas"] if e["id"] == schema_id]
+    text = (SCHEMAS / "history" / entry["name"] / f"{schema_id}.avsc").read_text()
+    schema = fastavro.parse_schema(json.loads(text))
+    record = fastavro.schemaless_reader(io.BytesIO(data[5:]), schema, None)
+    assert isinstance(record, dict)
+    return record
+
+
+def read_key(
+    settings: Settings, topic: str, key: str, *, want: int, deadline_s: float
+) -> list[Message]:
+    """All messages with `key` from the key's partition, waiting until `want` arrived."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        partition = partition_for(key, settings.topic_partitions)
+        consumer.assign([TopicPartition(topic, partition, 0)])
+        found: list[Message] = []
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end and len(found) < want:
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None and msg.key() == key.encode():
+                found.append(msg)
+        return found
+    finally:
+        consumer.close()

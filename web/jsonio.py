@@ -1,0 +1,48 @@
+"""JSON in and out: numbers parse as Decimal (no float near money), Decimal/datetime render."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web as aioweb
+
+from web.problems import ProblemError
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False)
+
+
+def json_response(value: Any, *, status: int = 200) -> aioweb.Response:
+    return aioweb.Response(text=dumps(value), status=status, content_type="application/json")
+
+
+async def read_object(request: aioweb.Request) -> dict[str, Any]:
+    """Parse the request body as one JSON object or answer 400/413/415."""
+    if request.content_type != "application/json":
+        raise ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+    raw = await request.read()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+    try:
+        value = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProblemError(400, "INVALID_JSON", f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ProblemError(400, "INVALID_JSON", "The body must be a JSON object.")
+    return value
