@@ -29,8 +29,10 @@ def loan_ledger(app: faust.App) -> Table:
             use_partitioner=True,
         ),
     )
-    # Faust picks JSON for str keys ('"LD1"'), whose murmur2 differs from the source key's.
+    # Faust picks JSON for str keys ('"LD1"'), whose murmur2 differs from the source key's,
+    # and has already built the changelog topic with it: rebuild it with raw keys.
     table.key_serializer = "raw"
+    table.changelog_topic = table._new_changelog_topic()
     return table
 
 

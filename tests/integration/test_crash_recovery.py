@@ -11,7 +11,7 @@ from tests.integration.conftest import apoll
 from tests.integration.feed import notification, send_all
 from tests.integration.workers import WorkerProcess
 
-TOTAL = 3000
+TOTAL = 10_000
 
 
 async def test_sigkill_mid_flow_loses_and_doubles_nothing(
@@ -37,6 +37,7 @@ async def test_sigkill_mid_flow_loses_and_doubles_nothing(
         await apoll(lambda: _at_least(count, 1), deadline_s=120, what="the first sunk rows")
         worker.kill()
         killed_at = await count()
+        assert killed_at < TOTAL, "the worker finished before the kill; send more to test a crash"
         worker.start()
         worker.wait_healthy()
         await apoll(lambda: _at_least(count, TOTAL), deadline_s=180, what=f"{TOTAL} rows")
@@ -48,7 +49,6 @@ async def test_sigkill_mid_flow_loses_and_doubles_nothing(
             (n.reference_number, n.amount) for n in items
         }
         assert len(rows) == TOTAL
-        print(f"killed with {killed_at}/{TOTAL} rows sunk")
     finally:
         worker.stop()
 
