@@ -104,7 +104,13 @@ def test_los_row_reaches_cdc_topic(settings: Settings) -> None:
     assert connectors.apply_connectors(settings, ["los"]) == 0
 
     def running() -> bool | None:
-        state, tasks = connectors.states(settings, "los")
+        try:
+            state, tasks = connectors.states(settings, "los")
+        except urllib.error.HTTPError as exc:
+            # Right after the PUT, Connect may not have published the status yet.
+            if exc.code == 404:
+                return None
+            raise
         ok = state == "RUNNING" and bool(tasks) and all(t == "RUNNING" for t, _ in tasks)
         return True if ok else None
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from crm.settings import Settings
+from crm.settings import SERVICES, Settings
 from streams.topics import PAYMENTS_EVENTS, PAYMENTS_NOTIFICATIONS
 from tests.integration.conftest import apoll
 from tests.integration.kafka_io import decode_with_repo_files, read_key
@@ -99,3 +99,17 @@ async def test_gateway_path_is_not_open_without_a_token(api: str) -> None:
             assert (await resp.json())["code"] == "UNAUTHORIZED"
         async with anon.get(f"{api}/api/nowhere") as resp:
             assert resp.status == 404
+
+
+async def test_faust_builtin_endpoints_are_off(system: Settings, token: str) -> None:
+    """Faust's /router and /table views would hand out table contents without any check."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as s:
+        for service in SERVICES:
+            base = f"http://127.0.0.1:{system.web_port(service)}"
+            for path in ("/router/", "/table/", "/stats/", "/graph/"):
+                async with s.get(base + path) as resp:
+                    assert resp.status == 404, f"{service}{path} answered {resp.status}"
+            async with s.get(f"{base}/ready") as resp:
+                assert resp.status == 200
+                assert (await resp.json())["ready"] is True
