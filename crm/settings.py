@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     schema_registry_url: str | None = None
 
-    # Kafka Connect
+    # Kafka Connect (REST); the embedded runtime runs it on loopback.
+    connect_host: str = "127.0.0.1"
     connect_port: int = 8083
 
     # PostgreSQL
@@ -96,7 +97,7 @@ class Settings(BaseSettings):
 
     @property
     def connect_url(self) -> str:
-        return f"http://127.0.0.1:{self.connect_port}"
+        return f"http://{self.connect_host}:{self.connect_port}"
 
     @property
     def run_dir(self) -> Path:
