@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+# The embedded runtime is a development system; deployments set CRM_ENVIRONMENT themselves.
+export CRM_ENVIRONMENT ?= development
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 

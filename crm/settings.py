@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore", frozen=True)
 
-    environment: Environment = Environment.DEVELOPMENT
+    # Fail closed: a deployment that forgets to say what it is gets production rules (no
+    # development token). `make` targets and the tests ask for development explicitly.
+    environment: Environment = Environment.PRODUCTION
     log_level: str = "INFO"
     # Where the embedded runtime keeps data, logs, PID files and downloaded jars.
     data_dir: Path = PROJECT_ROOT / "var"
@@ -59,6 +62,9 @@ class Settings(BaseSettings):
 
     # Web: each service's own port, and nginx in front of them all.
     web_host: str = "127.0.0.1"
+    # The address other workers use to reach this one (table_route); default: web_host, or
+    # the host name when listening on every interface (containers).
+    advertised_host: str | None = None
     sync_web_port: int = 6061
     payments_web_port: int = 6062
     workflow_web_port: int = 6063
@@ -74,6 +80,23 @@ class Settings(BaseSettings):
     sink_batch_size: int = Field(default=1000, ge=1)
     sink_flush_seconds: float = Field(default=0.5, gt=0)
 
+    # Directory: Active Directory over LDAP. The embedded runtime runs a demo Samba AD DC on
+    # loopback with plain LDAP; a real deployment points these at the bank's AD with StartTLS.
+    ldap_host: str = "127.0.0.1"
+    ldap_port: int = 389
+    ldap_start_tls: bool = False
+    ad_realm: str = "BANK.TEST"
+    # NetBIOS domain name, for `DOMAIN\user` logins.
+    ad_domain: str = "BANK"
+    ldap_base_dn: str = "DC=bank,DC=test"
+    # Low-privilege account the CRM binds as to search and sync users; the embedded runtime
+    # generates its password into data_dir/secrets/ad-service-password.
+    ldap_service_user: str = "svc-crm@bank.test"
+    ldap_service_password: SecretStr | None = None
+    ldap_service_password_file: Path | None = None
+    # Demo-only users, groups and passwords the embedded runtime creates in its Samba AD.
+    ad_demo_config: Path = PROJECT_ROOT / "runtime" / "directory" / "demo.yaml"
+
     # Until the auth service exists, a development bearer token; refused in production.
     dev_token: SecretStr | None = None
 
@@ -87,6 +110,13 @@ class Settings(BaseSettings):
         base: int = getattr(self, f"{service}_web_port")
         # Extra workers of one service listen 100 ports above the previous one.
         return base + 100 * self.worker_index
+
+    def advertised_host_name(self) -> str:
+        if self.advertised_host:
+            return self.advertised_host
+        if self.web_host in ("0.0.0.0", "::"):  # noqa: S104 (a check, not a bind)
+            return socket.gethostname()
+        return self.web_host
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -16,7 +16,9 @@ from domain.money import parse_amount, parse_currency
 
 # A gateway clock slightly ahead of ours is normal; a payment far in the future is not.
 CLOCK_SKEW = timedelta(minutes=5)
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
+# No "/": a reference is a path segment of /api/payments/{referenceNumber}.
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,33}$")
 
 
@@ -80,6 +82,8 @@ def _optional_text(body: Mapping[str, Any], name: str, max_len: int) -> str | No
         return None
     if not isinstance(value, str) or len(value) > max_len:
         raise ValidationError(f"{name} must be a string of at most {max_len} chars", field=name)
+    if _CONTROL.search(value):
+        raise ValidationError(f"{name} must not contain control characters", field=name)
     return value.strip() or None
 
 

@@ -190,7 +190,8 @@ class PostgresSink:
         """Build (once per column set) the INSERT … SELECT … ON CONFLICT statement."""
         if columns in self._upserts:
             return self._upserts[columns]
-        wanted = self._update_columns or columns
+        # An explicit empty list means insert-or-nothing, not "update everything".
+        wanted = columns if self._update_columns is None else self._update_columns
         if self._version_column is not None:
             # The guard only protects later batches if the stored version moves forward.
             wanted = (*wanted, self._version_column)

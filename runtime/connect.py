@@ -27,6 +27,8 @@ def config_path(settings: Settings) -> Path:
 
 def _write_config(settings: Settings) -> Path:
     path = config_path(settings)
+    # Connect refuses to start when the provider's allowed folder is missing.
+    (settings.data_dir / "secrets" / "connect").mkdir(mode=0o700, parents=True, exist_ok=True)
     write_properties(
         path,
         {
@@ -47,6 +49,15 @@ def _write_config(settings: Settings) -> Path:
             "key.converter.schemas.enable": "false",
             "value.converter.schemas.enable": "false",
             "plugin.path": str(plugins_dir(settings)),
+            # Connector configs name secrets by reference (${dir:…:pg-password}); Connect
+            # reads them from this folder only, so they never enter its topics or REST API.
+            "config.providers": "dir",
+            "config.providers.dir.class": (
+                "org.apache.kafka.common.config.provider.DirectoryConfigProvider"
+            ),
+            "config.providers.dir.param.allowed.paths": str(
+                settings.data_dir / "secrets" / "connect"
+            ),
             # The broker refuses auto-creation, so connectors declare their topics' settings.
             "topic.creation.enable": "true",
             "offset.flush.interval.ms": "5000",

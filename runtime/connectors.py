@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import urllib.error
 from pathlib import Path
@@ -28,8 +29,32 @@ def config_files(names: list[str] | None = None) -> list[Path]:
     return [by_name[n] for n in names]
 
 
-def _values(settings: Settings) -> dict[str, str]:
+def connect_secrets_dir(settings: Settings) -> Path:
+    """Files Connect's DirectoryConfigProvider may read (and nothing else)."""
+    return settings.data_dir / "secrets" / "connect"
+
+
+def _password_reference(settings: Settings) -> str | None:
+    """Write the password where Connect resolves it at run time and return the reference.
+
+    The connector config then carries `${dir:…:pg-password}`, so the password never lands in
+    the connect.configs topic or in Connect's REST answers. The provider reads the file
+    verbatim, hence no trailing newline.
+    """
     password = settings.database_password()
+    if password is None:
+        return None
+    folder = connect_secrets_dir(settings)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "pg-password"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return "${dir:" + str(folder) + ":pg-password}"
+
+
+def _values(settings: Settings) -> dict[str, str]:
+    password = _password_reference(settings)
     values = {
         "pg_host": settings.pg_host,
         "pg_port": str(settings.pg_port),

@@ -5,18 +5,19 @@ from __future__ import annotations
 import time
 
 from crm.settings import SERVICES, Settings
-from runtime import connect, install, kafka, nginx, postgres, processes, services
+from runtime import connect, install, kafka, nginx, postgres, processes, samba, services
 from runtime.component import Component
 from runtime.devtoken import ensure_dev_token
 from runtime.ownership import tagged_processes
 from runtime.topics import create_topics
 
-INFRA = ("postgres", "kafka", "connect", "nginx")
+INFRA = ("postgres", "kafka", "connect", "samba", "nginx")
 # Start order; `down` walks it backwards.
 COMPONENTS: tuple[Component, ...] = (
     postgres.COMPONENT,
     kafka.COMPONENT,
     connect.COMPONENT,
+    samba.COMPONENT,
     *services.COMPONENTS,
     nginx.COMPONENT,
 )
@@ -26,7 +27,7 @@ SETTLE_SECONDS = 60.0
 
 
 def select(only: list[str] | None) -> list[str]:
-    """Expand --only (with `infra` for the four infrastructure parts) into component names."""
+    """Expand --only (with `infra` for the infrastructure parts) into component names."""
     if not only:
         return [c.name for c in COMPONENTS]
     wanted: set[str] = set()
@@ -115,6 +116,11 @@ def print_summary(settings: Settings, names: list[str]) -> None:
         print(f"  kafka              {settings.kafka_bootstrap}")
     if "connect" in names:
         print(f"  connect REST       {settings.connect_url}/connectors")
+    if "samba" in names:
+        ldap = f"ldap://{settings.ldap_host}:{settings.ldap_port}"
+        print(
+            f"  samba AD           {ldap}  {settings.ad_realm}  (users: {settings.ad_demo_config})"
+        )
     if "postgres" in names:
         dsn = f"postgresql://{settings.pg_user}@{settings.pg_host}:{settings.pg_port}"
         secret = settings.pg_password_file or settings.data_dir / "secrets" / "pg-password"

@@ -34,7 +34,8 @@ def child_env(settings: Settings, with_settings: bool = False, **extra: str) -> 
     Our own Python children get every setting so they see the same values as the caller
     (tests build Settings in code); Java, nginx and PostgreSQL need none, secrets included.
     """
-    env = dict(os.environ)
+    # Java, nginx and PostgreSQL (which runs as another user) must not inherit CRM_* secrets.
+    env = {k: v for k, v in os.environ.items() if with_settings or not k.startswith("CRM_")}
     if with_settings:
         for field, value in settings:
             if value is not None:
@@ -75,7 +76,12 @@ def tagged_processes(settings: Settings) -> list[tuple[int, str]]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        ours = needle in environ.split(b"\0") or data_dir in cmdline
+        # A bare mention of the data dir is not enough (`tail -f var/log/…` mentions it too):
+        # only the two servers that rewrite their titles are matched by command line.
+        server = cmdline.startswith("nginx: master") or (
+            " -D " in cmdline and "postgres" in cmdline
+        )
+        ours = needle in environ.split(b"\0") or (server and data_dir in cmdline)
         if ours and state != "Z":
             found.append((int(entry.name), cmdline.strip()))
     return found

@@ -26,11 +26,24 @@ def wanted_topics(settings: Settings) -> list[NewTopic]:
     return topics
 
 
+def check_partitions(topics: list[NewTopic], existing: dict[str, int]) -> None:
+    """Co-partitioned agents and table_route break silently if counts drift: refuse."""
+    wrong = [
+        f"{t.topic} has {existing[t.topic]} partitions, the settings say {t.num_partitions}"
+        for t in topics
+        if t.topic in existing and existing[t.topic] != t.num_partitions
+    ]
+    if wrong:
+        raise RuntimeError("topic partition counts differ: " + "; ".join(wrong))
+
+
 def create_topics(settings: Settings) -> None:
-    """Create every missing topic; existing ones are left as they are."""
+    """Create every missing topic; existing ones must have the partitions the settings say."""
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
     topics = wanted_topics(settings)
-    existing = set(admin.list_topics(timeout=10).topics)
+    metadata = admin.list_topics(timeout=10).topics
+    existing = {name: len(meta.partitions) for name, meta in metadata.items()}
+    check_partitions(topics, existing)
     missing = [t for t in topics if t.topic not in existing]
     if not missing:
         print(f"topics: all {len(topics)} exist")

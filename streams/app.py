@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 import faust
 import faust.web
+import mode
 from aiohttp import web as aioweb
 from faust.types import AppT
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
@@ -24,6 +25,8 @@ class CrmApp(faust.App):
         self.settings = settings
         self.service_name = service
         self._pool: asyncpg.Pool | None = None
+        # Read once at start: the auth hook must not touch the file system per request.
+        self.dev_token = settings.development_token()
         # Every blueprint the service serves, for its OpenAPI document.
         self.blueprints: list[faust.web.Blueprint] = []
         self._pool_lock = asyncio.Lock()
@@ -41,6 +44,10 @@ class CrmApp(faust.App):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+# How long a web view waits for acks=all before answering 503.
+PUBLISH_TIMEOUT_SECONDS = 10.0
 
 
 def crm_app(app: AppT) -> CrmApp:
@@ -69,6 +76,14 @@ def create_app(settings: Settings, service: ServiceName) -> CrmApp:
         settings,
         service,
         id=app_id,
+        # Faust would otherwise let variables like PRODUCER_ACKS or APP_WEB_TABLES_ENABLED
+        # override what is set here; the settings object is the only source.
+        env={},
+        # An agent that raises stops the worker instead of being restarted in place, so a
+        # failure is visible (process exit) and its uncommitted batch is redelivered.
+        agent_supervisor=mode.CrashingSupervisor,
+        # A publish the web view gave up on must not still land minutes later.
+        producer_request_timeout=PUBLISH_TIMEOUT_SECONDS,
         broker=settings.kafka_broker_url,
         store=settings.store,
         datadir=str(datadir),
@@ -92,7 +107,7 @@ def create_app(settings: Settings, service: ServiceName) -> CrmApp:
         web_bind=settings.web_host,
         web_host=settings.web_host,
         web_port=port,
-        canonical_url=f"http://{settings.web_host}:{port}",
+        canonical_url=f"http://{settings.advertised_host_name()}:{port}",
         # Faust's own table dumps and router listings would bypass authentication.
         web_router_enabled=False,
         web_tables_enabled=False,

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from faust.streams import Stream, _current_event
-from faust.types import EventT
+from faust.types import EventT, StreamT
 
 from streams.app import CrmApp
 
 log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[list[EventT]], Awaitable[None]]
 
 
 @contextmanager
@@ -32,23 +33,28 @@ def processing(event: Any) -> Iterator[None]:
         _current_event.reset(token)
 
 
-async def acked_batches(
-    app: CrmApp, stream: Stream, size: int, within: float
-) -> AsyncIterator[list[EventT]]:
-    """Yield batches; ack a batch only once the caller has finished it without error.
+def owned(app: CrmApp, batch: list[EventT]) -> list[EventT]:
+    """Drop events of partitions this worker lost in a rebalance: their new owner redoes them."""
+    assigned = app.consumer.assignment()
+    return [e for e in batch if e.message.tp in assigned]
 
-    `take_events` acks a batch even when the agent fails or is cancelled mid-batch, and
-    Faust commits acked offsets on shutdown: a sink that had not flushed would lose rows.
-    Here an unfinished batch stays unacked, its offsets uncommitted, and it is redelivered
-    after a restart. A failure that is not a bad message (those go to the dead-letter topic
-    before this point) stops the worker rather than let the agent die silently.
+
+async def consume_in_batches(
+    app: CrmApp, stream: StreamT, size: int, within: float, handle: BatchHandler
+) -> None:
+    """Run `handle` per batch; ack a batch only once it finished without error.
+
+    `take_events` acks a batch even when the agent fails mid-batch, and Faust commits acked
+    offsets on shutdown: a sink that had not flushed would lose rows. Here an unfinished
+    batch stays unacked and uncommitted and is redelivered after a restart. A failure that
+    is not a bad message (those are dead-lettered inside `handle`) stops the whole worker:
+    an agent that died quietly would leave a partition stuck while /health says ok.
     """
+    assert isinstance(stream, Stream)
     async for batch in stream.noack_take(size, within):
-        events: list[EventT] = list(batch)
+        events = owned(app, list(batch))
         try:
-            yield events
-        except asyncio.CancelledError:
-            raise
+            await handle(events)
         except Exception as exc:
             log.exception("batch of %d failed; stopping the worker uncommitted", len(events))
             await app.crash(exc)

@@ -1,8 +1,9 @@
 """Service command topics: each command names its type in a header and goes to its handler.
 
 Every service has a `<service>.commands` topic (actions, sync jobs, logouts arrive there in
-later issues). A command whose type has no handler is dead-lettered with the reason, never
-acknowledged silently.
+later issues). A command whose type has no handler, or that its handler refuses with
+BadMessage, is dead-lettered with the reason; any other failure stops the worker with the
+batch unacknowledged. Nothing is acknowledged silently.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from faust.types import EventT, StreamT
 
 from streams.app import CrmApp
-from streams.dlq import dead_letter
+from streams.batching import consume_in_batches
+from streams.dlq import BadMessage, dead_letter
 from streams.metrics import MESSAGES
 
 COMMAND_HEADER = "crm-command"
 
 CommandHandler = Callable[[EventT], Awaitable[None]]
-
-
-class UnknownCommand(ValueError):
-    """No handler is registered for the command's type."""
 
 
 def command_type(event: EventT) -> str | None:
@@ -42,15 +40,18 @@ def register_commands(app: CrmApp, topic_name: str, handlers: Mapping[str, Comma
         partitions=app.settings.topic_partitions,
     )
 
-    @app.agent(topic, name=f"{app.service_name}.commands")
-    async def dispatch(stream: StreamT) -> None:
-        async for event in stream.events():
+    async def handle(batch: list[EventT]) -> None:
+        for event in batch:
             kind = command_type(event)
             handler = handlers.get(kind or "")
-            try:
-                if handler is None:
-                    raise UnknownCommand(f"no handler for command type {kind!r}")
-                await handler(event)
-                MESSAGES.labels(app.service_name, event.message.topic, "HANDLED").inc()
-            except Exception as exc:  # parked with its reason; the stream goes on
-                await dead_letter(app, event.message, exc)
+            if handler is None:
+                error = BadMessage(f"no handler for command type {kind!r}")
+                await dead_letter(app, event.message, error)
+                continue
+            await handler(event)
+            MESSAGES.labels(app.service_name, event.message.topic, "HANDLED").inc()
+
+    @app.agent(topic, name=f"{app.service_name}.commands")
+    async def dispatch(stream: StreamT) -> None:
+        # Low volume: small batches, but the same ack-after-success discipline as bulk agents.
+        await consume_in_batches(app, stream, 100, 0.2, handle)

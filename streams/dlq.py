@@ -20,6 +20,10 @@ H_SOURCE_OFFSET = "crm-source-offset"
 _MAX_ERROR_BYTES = 4000
 
 
+class BadMessage(ValueError):
+    """The message itself cannot be processed (undecodable, wrong key, invalid content)."""
+
+
 def dlq_name(topic: str) -> str:
     return f"{topic}.dlq"
 

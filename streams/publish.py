@@ -1,21 +1,66 @@
-"""Publish a batch of already-encoded events and wait until the broker has all of them."""
+"""Publish already-encoded events with acks=all and wait until the broker has all of them.
+
+Events go through their own librdkafka producer, not Faust's buffered one: a batch of a
+thousand events waits for one flush instead of a thousand futures, and the changelog and
+dead-letter sends keep Faust's producer to themselves.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
 
-from streams.app import CrmApp
+from confluent_kafka import KafkaError, Message, Producer
+
+from crm.settings import Settings
 from streams.metrics import PUBLISHED
 
+FLUSH_TIMEOUT_SECONDS = 30.0
 
-async def publish_all(app: CrmApp, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
-    """Send keyed records (acks=all) and wait for every delivery before returning."""
-    if not records:
-        return
-    pending = [
-        await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
-        for key, value in records
-    ]
-    await asyncio.gather(*pending)
-    PUBLISHED.labels(app.service_name, topic).inc(len(records))
+
+class PublishError(RuntimeError):
+    """Some events were not acknowledged by the broker; the batch must not be committed."""
+
+
+class EventPublisher:
+    def __init__(self, settings: Settings, service: str) -> None:
+        self._service = service
+        self._producer = Producer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                # Java's (and Faust's) murmur2, so a key's events share its partition number.
+                "partitioner": "murmur2_random",
+                "linger.ms": 5,
+                "client.id": f"crm-{service}-events",
+            }
+        )
+
+    async def publish(self, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
+        """Send keyed records and return only once every one is acknowledged."""
+        if not records:
+            return
+        failures: list[str] = []
+
+        def delivered(err: KafkaError | None, _msg: Message) -> None:
+            if err is not None:
+                failures.append(str(err))
+
+        loop = asyncio.get_running_loop()
+        for key, value in records:
+            while True:
+                try:
+                    self._producer.produce(topic, key=key, value=value, on_delivery=delivered)
+                    break
+                except BufferError:
+                    # The local queue is full: let it drain off the event loop, then retry.
+                    await loop.run_in_executor(None, self._producer.flush, 1.0)
+        remaining = await loop.run_in_executor(None, self._producer.flush, FLUSH_TIMEOUT_SECONDS)
+        if remaining or failures:
+            detail = "; ".join(failures[:3]) or f"{remaining} not delivered in time"
+            raise PublishError(f"{topic}: {detail}")
+        PUBLISHED.labels(self._service, topic).inc(len(records))
+
+    def close(self) -> None:
+        self._producer.flush(FLUSH_TIMEOUT_SECONDS)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web as aioweb
 
-from crm.settings import Settings
+from streams.app import crm_app
 from web.problems import ProblemError
 
 ViewMethod = TypeVar("ViewMethod", bound=Callable[..., Awaitable[Any]])
@@ -43,12 +43,11 @@ def _unauthorized(detail: str) -> ProblemError:
     )
 
 
-def authenticate(request: aioweb.Request, settings: Settings) -> Principal:
+def authenticate(request: aioweb.Request, expected: str | None) -> Principal:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("A bearer token is required.")
-    expected = settings.development_token()
     if expected is not None and hmac.compare_digest(token.encode(), expected.encode()):
         return Principal(user_id="developer", permissions=frozenset({"*"}))
     raise _unauthorized("The token is not valid.")
@@ -60,7 +59,7 @@ def requires(permission: str, summary: str = "") -> Callable[[ViewMethod], ViewM
     def decorate(method: ViewMethod) -> ViewMethod:
         @functools.wraps(method)
         async def guarded(view: Any, request: aioweb.Request, *args: Any, **kwargs: Any) -> Any:
-            principal = authenticate(request, view.app.settings)
+            principal = authenticate(request, crm_app(view.app).dev_token)
             if not principal.may(permission):
                 raise ProblemError(403, "FORBIDDEN", f"Permission {permission} is required.")
             request[PRINCIPAL] = principal

@@ -41,7 +41,7 @@ async def read_object(request: aioweb.Request) -> dict[str, Any]:
         raise ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
     try:
         value = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProblemError(400, "INVALID_JSON", f"The body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise ProblemError(400, "INVALID_JSON", "The body must be a JSON object.")

@@ -11,7 +11,7 @@ from aiohttp import web as aioweb
 from faust.web import Blueprint
 
 from domain.payments import Source, parse_notification
-from streams.app import CrmApp, crm_app
+from streams.app import PUBLISH_TIMEOUT_SECONDS, CrmApp, crm_app
 from streams.avro import codec_for
 from streams.payments import NOTIFICATION, notification_to_avro
 from streams.topics import PAYMENTS_NOTIFICATIONS
@@ -22,8 +22,6 @@ from web.pagination import date_filter, page_body, page_of
 from web.problems import ProblemError
 from web.views import ApiView
 
-# Waiting longer than this for acks=all means the broker is in trouble: answer 503.
-PUBLISH_TIMEOUT = 10.0
 _COLUMNS = (
     "reference_number, loan_account_number, cif, amount, currency, paid_at, channel, payer,"
     " source, kind, status, received_at, updated_at"
@@ -65,13 +63,31 @@ async def publish_notification(
                 timestamp=None,
                 headers=None,
             ),
-            PUBLISH_TIMEOUT,
+            PUBLISH_TIMEOUT_SECONDS,
         )
     except Exception as exc:
         raise ProblemError(
-            503, "BROKER_UNAVAILABLE", "The payment could not be stored; retry later."
+            503,
+            "BROKER_UNAVAILABLE",
+            "The payment was not confirmed as stored; retry later with the identical body.",
         ) from exc
     return notification.reference_number
+
+
+def _loan_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
+    """The (paidAt, referenceNumber) a page continues after; a forged cursor is a 400."""
+    if after is None:
+        return None, None
+    try:
+        paid, ref = after
+        if not isinstance(paid, str) or not isinstance(ref, str):
+            raise TypeError
+        paid_at = datetime.fromisoformat(paid)
+        if paid_at.tzinfo is None:
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor") from exc
+    return paid_at, ref
 
 
 def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
@@ -112,7 +128,7 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
         async def get(self, request: aioweb.Request, accountNumber: str) -> aioweb.Response:
             page = page_of(request)
             since, until = date_filter(request, "from"), date_filter(request, "to")
-            after_paid, after_ref = (page.after or [None, None])[:2]
+            after_paid, after_ref = _loan_cursor(page.after)
             pool = await crm_app(self.app).db_pool()
             rows = await pool.fetch(
                 f"SELECT {_COLUMNS} FROM payments.payment WHERE loan_account_number = $1"
@@ -123,7 +139,7 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
                 accountNumber,
                 since,
                 until,
-                datetime.fromisoformat(after_paid) if after_paid else None,
+                after_paid,
                 after_ref,
                 page.limit,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -49,8 +51,23 @@ async def test_sigkill_mid_flow_loses_and_doubles_nothing(
             (n.reference_number, n.amount) for n in items
         }
         assert len(rows) == TOTAL
+        # The restored RocksDB ledger agrees with PostgreSQL: nothing counted twice or lost.
+        for account in sorted({n.loan_account_number for n in items})[:5]:
+            mine = [n for n in items if n.loan_account_number == account]
+            ledger = _ledger(worker.url, account, isolated.development_token() or "")
+            assert ledger["paymentCount"] == len(mine)
+            assert Decimal(ledger["totalPaid"]) == sum(n.amount for n in mine)
     finally:
         worker.stop()
+
+
+def _ledger(base: str, account: str, token: str) -> dict[str, Any]:
+    req = urllib.request.Request(
+        f"{base}/api/payments/loan/{account}/ledger", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        body: dict[str, Any] = json.loads(resp.read())
+        return body
 
 
 async def _at_least(count: Any, n: int) -> bool:

@@ -115,6 +115,9 @@ def test_los_row_reaches_cdc_topic(settings: Settings) -> None:
         return True if ok else None
 
     eventually(running, 60, "connector los RUNNING")
+    stored = json.dumps(connect.rest(settings, "GET", "/connectors/los/config"))
+    password = settings.database_password()
+    assert password and password not in stored, "Connect must hold a reference, not the secret"
     table = f"it_{uuid.uuid4().hex[:10]}"
     dsn = settings.database_url("postgresql").rsplit("/", 1)[0] + f"/{LOS_DATABASE}"
     with psycopg.connect(dsn, autocommit=True) as conn:

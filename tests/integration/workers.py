@@ -16,8 +16,16 @@ from crm.settings import PROJECT_ROOT, ServiceName, Settings
 class WorkerProcess:
     """One `crm worker <service>` process with its own topic prefix and worker index."""
 
-    def __init__(self, settings: Settings, service: ServiceName, index: int, log_dir: Path):
+    def __init__(
+        self,
+        settings: Settings,
+        service: ServiceName,
+        index: int,
+        log_dir: Path,
+        extra_env: dict[str, str] | None = None,
+    ):
         self.settings = settings.model_copy(update={"worker_index": index})
+        self.extra_env = extra_env or {}
         self.service = service
         self.index = index
         self.log_path = log_dir / f"{service}-{index}.log"
@@ -36,6 +44,7 @@ class WorkerProcess:
             **os.environ,
             "CRM_TOPIC_PREFIX": self.settings.topic_prefix,
             "CRM_WORKER_INDEX": str(self.index),
+            **self.extra_env,
         }
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
@@ -61,6 +70,13 @@ class WorkerProcess:
                 pass
             time.sleep(0.3)
         raise AssertionError(f"worker not healthy in {deadline_s}s; see {self.log_path}")
+
+    def wait_exit(self, deadline_s: float) -> int:
+        assert self.proc is not None
+        try:
+            return self.proc.wait(deadline_s)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"worker still running after {deadline_s}s") from exc
 
     def kill(self) -> None:
         """SIGKILL: no flush, no commit, no goodbye — a crash."""

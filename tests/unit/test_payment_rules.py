@@ -50,6 +50,9 @@ def test_valid_notification_parses_with_decimal_amount() -> None:
         ({"paidAt": "yesterday"}, "paidAt"),
         ({"paidAt": (NOW + timedelta(hours=1)).isoformat()}, "paidAt"),
         ({"channel": "PIGEON"}, "channel"),
+        ({"referenceNumber": "FT/1"}, "referenceNumber"),
+        ({"payer": "NGUYEN\x00VAN A"}, "payer"),
+        ({"cif": "1" * 40}, "cif"),
     ],
 )
 def test_invalid_field_is_named(overrides: dict[str, Any], field: str) -> None:

@@ -42,3 +42,14 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_TOPIC_PARTITIONS", "0")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_environment_defaults_to_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("CRM_ENVIRONMENT", raising=False)
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "dev-token").write_text("leftover\n")
+    s = Settings(data_dir=tmp_path)
+    assert s.environment is Environment.PRODUCTION
+    assert s.development_token() is None

@@ -64,3 +64,13 @@ async def test_empty_batch_writes_nothing() -> None:
 async def test_rejects_batches_of_mixed_unknown_or_keyless_rows(rows: list[dict[str, Any]]) -> None:
     with pytest.raises(ValueError):
         await sink().write(rows)
+
+
+def test_empty_update_list_means_insert_or_nothing() -> None:
+    sql = sink(update_columns=[])._upsert_sql(("reference_number", "amount"))
+    assert sql.endswith("DO NOTHING")
+
+
+def test_default_updates_every_non_key_column() -> None:
+    sql = sink()._upsert_sql(("reference_number", "amount"))
+    assert '"amount" = EXCLUDED."amount"' in sql or "amount = EXCLUDED.amount" in sql

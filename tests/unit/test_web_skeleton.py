@@ -104,3 +104,19 @@ async def test_openapi_matches_the_real_routes(service: str, tmp_path: Path) -> 
     for path, ops in doc["paths"].items():
         for op in ops.values():
             assert op["security"] == [] or op["x-permission"], f"{path} has no permission"
+
+
+async def test_deeply_nested_json_is_a_400_not_a_crash(client: TestClient) -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    resp = await client.post(
+        "/api/payments", data=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert resp.status in (400, 413)
+    assert resp.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("cursor", ["WzFd", "WyJ4IiwieSJd", "WzUsNl0"])  # [1], ["x","y"], [5,6]
+async def test_forged_cursor_is_a_400(client: TestClient, cursor: str) -> None:
+    resp = await client.get(f"/api/payments/loan/LD1?cursor={cursor}", headers=AUTH)
+    assert resp.status == 400
+    assert (await resp.json())["field"] == "cursor"
