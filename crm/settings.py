@@ -97,6 +97,29 @@ class Settings(BaseSettings):
     # Demo-only users, groups and passwords the embedded runtime creates in its Samba AD.
     ad_demo_config: Path = PROJECT_ROOT / "runtime" / "directory" / "demo.yaml"
 
+    # Tokens and sessions (auth service). Keys live in files, never in the repository.
+    jwt_issuer: str = "crm-auth"
+    jwt_audience: str = "crm"
+    jwt_keys_dir: Path | None = None  # default: <data_dir>/secrets/jwt
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    max_sessions_per_user: int = Field(default=3, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1)
+    lockout_window_minutes: int = Field(default=15, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    # AD group (CN) → CRM role; a user in none of them has no access.
+    group_roles: dict[str, str] = Field(
+        default_factory=lambda: {
+            "CRM-Admins": "ADMIN",
+            "CRM-Supervisors": "SUPERVISOR",
+            "CRM-TeamLeads": "TEAM_LEAD",
+            "CRM-Agents": "AGENT",
+            "CRM-Auditors": "AUDITOR",
+            "CRM-Service": "SYSTEM",
+        }
+    )
+
     # Until the auth service exists, a development bearer token; refused in production.
     dev_token: SecretStr | None = None
 
@@ -136,6 +159,10 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "log"
+
+    @property
+    def jwt_keys_path(self) -> Path:
+        return self.jwt_keys_dir or self.data_dir / "secrets" / "jwt"
 
     def development_token(self) -> str | None:
         """The development bearer token: from CRM_DEV_TOKEN or the runtime's generated file."""
