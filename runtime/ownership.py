@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from enum import Enum
 from pathlib import Path
@@ -25,6 +26,9 @@ def _as_env(value: object) -> str:
         return value.get_secret_value()
     if isinstance(value, Enum):
         return str(value.value)
+    if isinstance(value, dict | list | tuple):
+        # pydantic-settings parses complex fields from the environment as JSON.
+        return json.dumps(value)
     return str(value)
 
 

@@ -53,3 +53,17 @@ def test_environment_defaults_to_production(
     s = Settings(data_dir=tmp_path)
     assert s.environment is Environment.PRODUCTION
     assert s.development_token() is None
+
+
+def test_settings_survive_the_trip_to_a_child_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from runtime.ownership import child_env
+
+    original = Settings(group_roles={"G-1": "ADMIN"}, topic_prefix="t9.")
+    for key, value in child_env(original, with_settings=True).items():
+        if key.startswith("CRM_"):
+            monkeypatch.setenv(key, value)
+    rebuilt = Settings()
+    assert rebuilt.group_roles == {"G-1": "ADMIN"}
+    assert rebuilt.topic_prefix == "t9."
