@@ -18,7 +18,6 @@ from streams.batching import consume_in_batches, processing
 from streams.dlq import BadMessage, dead_letter
 from streams.metrics import BATCH_SECONDS, MESSAGES
 from streams.payments import EVENT, notification_from_avro, payment_event, payment_row
-from streams.publish import EventPublisher
 from streams.topics import PAYMENTS_EVENTS, PAYMENTS_NOTIFICATIONS
 from tables.payments import ledger_from_json, ledger_to_json
 
@@ -50,7 +49,6 @@ def register(app: CrmApp, ledger: faust.Table) -> None:
     codec = codec_for(settings)
     events_topic = settings.topic(PAYMENTS_EVENTS.name)
     sink: PostgresSink | None = None
-    publisher = EventPublisher(settings, app.service_name)
 
     def decode(event: EventT) -> PaymentNotification:
         """Everything that can be wrong with the message itself is a BadMessage."""
@@ -122,7 +120,7 @@ def register(app: CrmApp, ledger: faust.Table) -> None:
                         await dead_letter(app, event.message, exc)
             # Commit order: flush sinks → produce → ack (Faust then commits the offsets).
             kept = await flush(handled)
-            await publisher.publish(events_topic, [h.published for h in kept])
+            await app.publisher.publish(events_topic, [h.published for h in kept])
 
     @app.agent(notifications_topic(app), name="payments.apply-notifications")
     async def apply_notifications(stream: StreamT) -> None:

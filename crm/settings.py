@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 ServiceName = Literal["sync", "payments", "workflow", "auth"]
-SERVICES: tuple[ServiceName, ...] = ("sync", "payments", "workflow", "auth")
+# Auth first: the others fetch its public keys when they start.
+SERVICES: tuple[ServiceName, ...] = ("auth", "sync", "payments", "workflow")
 
 
 class Environment(StrEnum):
@@ -94,6 +95,14 @@ class Settings(BaseSettings):
     ldap_service_user: str = "svc-crm@bank.test"
     ldap_service_password: SecretStr | None = None
     ldap_service_password_file: Path | None = None
+
+    def ldap_service_password_value(self) -> str | None:
+        """Return the service account's password: the setting, its file, or the runtime's."""
+        if self.ldap_service_password is not None:
+            return self.ldap_service_password.get_secret_value()
+        path = self.ldap_service_password_file or self.data_dir / "secrets" / "ad-service-password"
+        return path.read_text().strip() if path.exists() else None
+
     # Demo-only users, groups and passwords the embedded runtime creates in its Samba AD.
     ad_demo_config: Path = PROJECT_ROOT / "runtime" / "directory" / "demo.yaml"
 
@@ -101,6 +110,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "crm-auth"
     jwt_audience: str = "crm"
     jwt_keys_dir: Path | None = None  # default: <data_dir>/secrets/jwt
+    # Where services fetch the auth service's public keys; default: the local auth web port.
+    jwks_url: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
@@ -159,6 +170,10 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "log"
+
+    def jwks_location(self) -> str:
+        default = f"http://127.0.0.1:{self.auth_web_port}/api/auth/.well-known/jwks.json"
+        return self.jwks_url or default
 
     @property
     def jwt_keys_path(self) -> Path:

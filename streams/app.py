@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import faust
@@ -15,6 +15,12 @@ from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
 from crm.settings import ServiceName, Settings
 from persistence.db import create_pool
+from streams.publish import EventPublisher
+from streams.revocations import RevocationView
+
+if TYPE_CHECKING:
+    from security.access import AccessChecker
+    from security.auth_context import AuthContext
 
 
 class CrmApp(faust.App):
@@ -27,6 +33,13 @@ class CrmApp(faust.App):
         self._pool: asyncpg.Pool | None = None
         # Read once at start: the auth hook must not touch the file system per request.
         self.dev_token = settings.development_token()
+        # Which sessions are revoked, followed from auth.revocations by every worker.
+        self.revocations = RevocationView(settings)
+        self._publisher: EventPublisher | None = None
+        # Token checks (set by the service assembly) and, in the auth service, its context.
+        self.access: AccessChecker | None = None
+        self.auth: AuthContext | None = None
+        self.auth_lock = asyncio.Lock()
         # Every blueprint the service serves, for its OpenAPI document.
         self.blueprints: list[faust.web.Blueprint] = []
         self._pool_lock = asyncio.Lock()
@@ -39,6 +52,13 @@ class CrmApp(faust.App):
                     self.settings, max_size=8, application_name=f"crm-{self.service_name}"
                 )
             return self._pool
+
+    @property
+    def publisher(self) -> EventPublisher:
+        """The service's own producer for Avro events (acks=all, one flush per batch)."""
+        if self._publisher is None:
+            self._publisher = EventPublisher(self.settings, self.service_name)
+        return self._publisher
 
     async def close_pool(self) -> None:
         if self._pool is not None:

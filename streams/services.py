@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from faust.web import Blueprint
 
 from crm.settings import ServiceName, Settings
+from security.access import AccessChecker
+from security.jwks import JwksSource, LocalJwks, RemoteJwks
+from security.keys import KeySet
+from security.tokens import TokenVerifier
 from streams.app import CrmApp, aiohttp_app, create_app
 from streams.commands import register_commands
 from streams.topics import AUTH_COMMANDS, SYNC_COMMANDS, WORKFLOW_COMMANDS, TopicSpec
 from web.middleware import error_middleware
 from web.ops import ops
+
+log = logging.getLogger(__name__)
 
 
 def _payments(app: CrmApp) -> list[Blueprint]:
@@ -36,21 +45,60 @@ def _commands_only(topic: TopicSpec) -> Callable[[CrmApp], list[Blueprint]]:
     return assemble
 
 
+def _auth(app: CrmApp) -> list[Blueprint]:
+    from web.auth_api import auth_blueprint
+
+    register_commands(app, AUTH_COMMANDS.name, handlers={})
+    return [auth_blueprint()]
+
+
 _ASSEMBLERS: dict[ServiceName, Callable[[CrmApp], list[Blueprint]]] = {
     "sync": _commands_only(SYNC_COMMANDS),
     "payments": _payments,
     "workflow": _commands_only(WORKFLOW_COMMANDS),
-    "auth": _commands_only(AUTH_COMMANDS),
+    "auth": _auth,
 }
+
+
+def _token_checks(app: CrmApp) -> None:
+    """Local token verification: the auth service's own keys, or its JWKS for the others."""
+    s = app.settings
+    if app.service_name == "auth":
+        keys: JwksSource = LocalJwks(KeySet.load_or_create(s.jwt_keys_path))
+        remote = None
+    else:
+        remote = RemoteJwks(s.jwks_location())
+        keys = remote
+    verifier = TokenVerifier(keys, s.jwt_issuer, s.jwt_audience)
+    app.access = AccessChecker(verifier, app.revocations, remote)
+    if remote is None:
+        return
+
+    async def keep_keys_fresh() -> None:
+        # Until the first fetch succeeds every token would fail: retry quickly, then on TTL.
+        while True:
+            try:
+                await remote.refresh(datetime.now(UTC))
+            except Exception as exc:  # the auth service may start after us
+                log.info("JWKS not available yet: %s", exc)
+            await asyncio.sleep(2 if remote.stale(datetime.now(UTC)) else 60)
+
+    app.task(keep_keys_fresh)
 
 
 def build_app(settings: Settings, service: ServiceName) -> CrmApp:
     app = create_app(settings, service)
+    _token_checks(app)
     blueprints = [*_ASSEMBLERS[service](app), ops]
     app.blueprints = blueprints
     aiohttp_app(app).middlewares.append(error_middleware(service))
     for blueprint in blueprints:
         blueprint.register(app, url_prefix="")
+
+    async def follow_revocations() -> None:
+        await app.revocations.follow()
+
+    app.task(follow_revocations)
 
     async def _close(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await app.close_pool()

@@ -39,6 +39,14 @@ WORKFLOW_COMMANDS = TopicSpec("workflow.commands", retention_days=14)
 WORKFLOW_EVENTS = TopicSpec("workflow.events", retention_days=30)
 AUTH_COMMANDS = TopicSpec("auth.commands", retention_days=14)
 AUTH_EVENTS = TopicSpec("auth.events", retention_days=90)
+# Read whole by every worker of every service; one partition keeps ordering and start-up cheap.
+# Compacted (latest per session) and time-bounded: a session cannot outlive 2 days anyway.
+AUTH_REVOCATIONS = TopicSpec(
+    "auth.revocations",
+    compacted=True,
+    partitions=1,
+    extra={"cleanup.policy": "compact,delete", "retention.ms": str(2 * DAY_MS)},
+)
 
 SYNC_ENTITY_TOPICS = tuple(
     TopicSpec(f"sync.{entity}", compacted=True)
@@ -81,6 +89,7 @@ def all_topics() -> tuple[TopicSpec, ...]:
         WORKFLOW_EVENTS,
         AUTH_COMMANDS,
         AUTH_EVENTS,
+        AUTH_REVOCATIONS,
     )
     return events + SYNC_ENTITY_TOPICS + tuple(dead_letter(t) for t in CONSUMED)
 

@@ -63,7 +63,10 @@ class Ready(ApiView):
             checks["consumerLag"] = _lag(crm_app(self.app))
         except Exception as exc:
             checks["consumerLag"] = {"ok": False, "error": type(exc).__name__}
-        ready = checks["kafka"]["ok"] and checks["postgres"]["ok"]
+        # Until the revocation view has read the whole topic, a revoked token could pass.
+        caught_up = crm_app(self.app).revocations.caught_up.is_set()
+        checks["revocations"] = {"ok": caught_up}
+        ready = checks["kafka"]["ok"] and checks["postgres"]["ok"] and caught_up
         return json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
 

@@ -7,6 +7,7 @@ import json
 import struct
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import fastavro
@@ -53,5 +54,36 @@ def read_key(
             if msg is not None and msg.error() is None and msg.key() == key.encode():
                 found.append(msg)
         return found
+    finally:
+        consumer.close()
+
+
+def find_decoded(
+    settings: Settings,
+    topic: str,
+    key: str,
+    match: Callable[[dict[str, Any]], bool],
+    deadline_s: float,
+) -> dict[str, Any] | None:
+    """The first record with `key` whose decoded value satisfies `match`, else None."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        partition = partition_for(key, settings.topic_partitions)
+        consumer.assign([TopicPartition(topic, partition, 0)])
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error() is not None or msg.key() != key.encode():
+                continue
+            record = decode_with_repo_files(msg.value())
+            if match(record):
+                return record
+        return None
     finally:
         consumer.close()

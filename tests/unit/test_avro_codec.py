@@ -93,6 +93,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "reason": "bad password",
         "details": {"attempt": "3"},
     },
+    "crm.auth.Revocation": {
+        "sessionId": "5f0c8a2e-9d1b-4a59-9a57-2f4e8c1d7b10",
+        "userId": "agent1",
+        "revokedAt": PAID_AT,
+        "expiresAt": PAID_AT,
+        "reason": "LOGOUT",
+    },
 }
 
 

@@ -1,0 +1,1 @@
+"""Adapters to systems outside the CRM (Active Directory), each behind a small interface."""

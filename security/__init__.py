@@ -1,0 +1,1 @@
+"""Token security: signing keys, access tokens, JWKS and opaque refresh tokens."""
