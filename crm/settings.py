@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -131,15 +131,6 @@ class Settings(BaseSettings):
         }
     )
 
-    # Until the auth service exists, a development bearer token; refused in production.
-    dev_token: SecretStr | None = None
-
-    @model_validator(mode="after")
-    def _no_dev_token_in_production(self) -> Settings:
-        if self.environment is Environment.PRODUCTION and self.dev_token is not None:
-            raise ValueError("CRM_DEV_TOKEN must not be set when CRM_ENVIRONMENT=production")
-        return self
-
     def web_port(self, service: ServiceName) -> int:
         base: int = getattr(self, f"{service}_web_port")
         # Extra workers of one service listen 100 ports above the previous one.
@@ -178,15 +169,6 @@ class Settings(BaseSettings):
     @property
     def jwt_keys_path(self) -> Path:
         return self.jwt_keys_dir or self.data_dir / "secrets" / "jwt"
-
-    def development_token(self) -> str | None:
-        """The development bearer token: from CRM_DEV_TOKEN or the runtime's generated file."""
-        if self.environment is Environment.PRODUCTION:
-            return None
-        if self.dev_token is not None:
-            return self.dev_token.get_secret_value()
-        path = self.data_dir / "secrets" / "dev-token"
-        return path.read_text().strip() if path.exists() else None
 
     def database_password(self) -> str | None:
         if self.pg_password is not None:

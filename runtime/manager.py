@@ -7,7 +7,6 @@ import time
 from crm.settings import SERVICES, Settings
 from runtime import connect, install, kafka, nginx, postgres, processes, samba, services
 from runtime.component import Component
-from runtime.devtoken import ensure_dev_token
 from runtime.ownership import tagged_processes
 from runtime.topics import create_topics
 
@@ -93,7 +92,6 @@ def up(settings: Settings, only: list[str] | None) -> int:
             # Services start on the schema they expect, so migrations run right before the first.
             if wanted_services and component.name == wanted_services[0]:
                 _migrate(settings)
-                ensure_dev_token(settings)
             ensure(settings, component)
             if component.name == "kafka":
                 create_topics(settings)
@@ -125,9 +123,6 @@ def print_summary(settings: Settings, names: list[str]) -> None:
         dsn = f"postgresql://{settings.pg_user}@{settings.pg_host}:{settings.pg_port}"
         secret = settings.pg_password_file or settings.data_dir / "secrets" / "pg-password"
         print(f"  postgres           {dsn}/{settings.pg_database}  (password: {secret})")
-    if any(s in names for s in SERVICES) and settings.development_token():
-        token_file = settings.data_dir / "secrets" / "dev-token"
-        print(f"  dev bearer token   {token_file}  (development only)")
     print(f"  logs               {settings.log_dir}/<component>.log")
     print(f"  pid files          {settings.run_dir}")
     # Keep the reader from hunting: the one log per component, named like the component.

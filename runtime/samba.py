@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -174,9 +175,13 @@ def _adopt(settings: Settings) -> bool:
 
 def start(settings: Settings) -> None:
     """Install, provision and seed as needed, then run samba in the foreground."""
+    if _port_open(settings) and _adopt(settings):
+        return
+    # samba's worker processes outlive a stopped master by a moment and keep port 389 open.
+    deadline = time.monotonic() + 20
+    while _port_open(settings) and time.monotonic() < deadline:
+        time.sleep(0.3)
     if _port_open(settings):
-        if _adopt(settings):
-            return
         raise processes.RuntimeStartError(
             f"{settings.ldap_host}:{settings.ldap_port} is taken by another LDAP server "
             "(a distribution samba-ad-dc or slapd?)"

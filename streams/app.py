@@ -31,8 +31,6 @@ class CrmApp(faust.App):
         self.settings = settings
         self.service_name = service
         self._pool: asyncpg.Pool | None = None
-        # Read once at start: the auth hook must not touch the file system per request.
-        self.dev_token = settings.development_token()
         # Which sessions are revoked, followed from auth.revocations by every worker.
         self.revocations = RevocationView(settings)
         self._publisher: EventPublisher | None = None

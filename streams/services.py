@@ -46,10 +46,12 @@ def _commands_only(topic: TopicSpec) -> Callable[[CrmApp], list[Blueprint]]:
 
 
 def _auth(app: CrmApp) -> list[Blueprint]:
+    from web.audit import audit_blueprint
     from web.auth_api import auth_blueprint
+    from web.users import users_blueprint
 
     register_commands(app, AUTH_COMMANDS.name, handlers={})
-    return [auth_blueprint()]
+    return [auth_blueprint(), users_blueprint(), audit_blueprint()]
 
 
 _ASSEMBLERS: dict[ServiceName, Callable[[CrmApp], list[Blueprint]]] = {

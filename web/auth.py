@@ -1,14 +1,12 @@
 """The authentication hook every view goes through: bearer token, then permission.
 
 Tokens are the auth service's RS256 access tokens, checked locally (cached JWKS) and against
-the revocation view fed by auth.revocations. Outside production a development token is also
-accepted until every client logs in for real; settings refuse one in production.
+the revocation view fed by auth.revocations: no request waits for the auth service.
 """
 
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,8 +61,6 @@ async def authenticate(request: aioweb.Request, app: CrmApp) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("UNAUTHORIZED", "A bearer token is required.")
-    if app.dev_token is not None and hmac.compare_digest(token.encode(), app.dev_token.encode()):
-        return Principal(user_id="developer", permissions=frozenset({"*"}))
     if app.access is None:
         raise _unauthorized("UNAUTHORIZED", "The token is not valid.")
     try:

@@ -42,7 +42,7 @@ async def call(
     token: str | None = None,
     headers: dict[str, str] | None = None,
     **kwargs: Any,
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, Any]:
     headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     async with aiohttp.ClientSession() as s, s.request(method, url, headers=headers, **kwargs) as r:
         body = await r.json() if r.content_type.endswith("json") else {}

@@ -37,11 +37,14 @@ def system(settings: Settings) -> Settings:
     return settings
 
 
-@pytest.fixture(scope="session")
-def token(system: Settings) -> str:
-    value = system.development_token()
-    assert value, "crm up generates a development token"
-    return value
+@pytest.fixture
+async def token(system: Settings, api: str) -> str:
+    """A real access token: the demo administrator logs in through nginx and the AD."""
+    from tests.integration.auth_client import token_for
+
+    grant = await token_for(api, system, "admin")
+    access: str = grant["accessToken"]
+    return access
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ TOTAL = 10_000
 
 
 async def test_sigkill_mid_flow_loses_and_doubles_nothing(
-    isolated: Settings, db: Any, log_dir: Path
+    isolated: Settings, db: Any, log_dir: Path, token: str
 ) -> None:
     tag = isolated.topic_prefix.strip(".")
     items = [
@@ -54,7 +54,7 @@ async def test_sigkill_mid_flow_loses_and_doubles_nothing(
         # The restored RocksDB ledger agrees with PostgreSQL: nothing counted twice or lost.
         for account in sorted({n.loan_account_number for n in items})[:5]:
             mine = [n for n in items if n.loan_account_number == account]
-            ledger = _ledger(worker.url, account, isolated.development_token() or "")
+            ledger = _ledger(worker.url, account, token)
             assert ledger["paymentCount"] == len(mine)
             assert Decimal(ledger["totalPaid"]) == sum(n.amount for n in mine)
     finally:

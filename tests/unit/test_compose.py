@@ -30,6 +30,7 @@ OWNER: dict[str, ServiceName] = {
     "auth": "auth",
     "users": "auth",
     "roles": "auth",
+    "audit": "auth",
 }
 # Values compose must be given from outside; the test supplies throwaway ones.
 REQUIRED_ENV = {"CRM_PG_PASSWORD": "compose-config-check-only"}

@@ -1,26 +1,11 @@
-"""Settings: validated once; the development token cannot exist in production."""
+"""Settings: read once from the environment, validated, and passed on to child processes."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
 from crm.settings import Environment, Settings
-
-
-def test_dev_token_is_refused_in_production() -> None:
-    with pytest.raises(ValidationError, match="CRM_DEV_TOKEN"):
-        Settings(environment=Environment.PRODUCTION, dev_token=SecretStr("x"))
-
-
-def test_production_ignores_a_leftover_token_file(tmp_path: Path) -> None:
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "dev-token").write_text("leftover\n")
-    assert Settings(data_dir=tmp_path).development_token() == "leftover"
-    prod = Settings(data_dir=tmp_path, environment=Environment.PRODUCTION)
-    assert prod.development_token() is None
 
 
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,15 +29,9 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
         Settings()
 
 
-def test_environment_defaults_to_production(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_environment_defaults_to_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CRM_ENVIRONMENT", raising=False)
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "dev-token").write_text("leftover\n")
-    s = Settings(data_dir=tmp_path)
-    assert s.environment is Environment.PRODUCTION
-    assert s.development_token() is None
+    assert Settings().environment is Environment.PRODUCTION
 
 
 def test_settings_survive_the_trip_to_a_child_process_environment(
