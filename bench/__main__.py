@@ -9,11 +9,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import avro, faust_agent, kafka, limits, postgres
+from bench import auth, avro, faust_agent, kafka, limits, postgres
 from bench.report import Result, render_table, write_json
 from crm.settings import Settings, get_settings
 
-STEPS = ("limits", "postgres", "pgbench", "kafka", "avro", "faust")
+STEPS = ("limits", "postgres", "pgbench", "kafka", "avro", "faust", "auth")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--messages", type=int, default=200_000, help="Kafka messages")
     p.add_argument("--faust-messages", type=int, default=5_000, help="messages per Faust run")
     p.add_argument("--avro-records", type=int, default=50_000, help="fastavro records")
+    p.add_argument("--logins", type=int, default=50, help="sequential AD logins")
+    p.add_argument("--token-checks", type=int, default=5_000, help="token verifications")
     p.add_argument("--pgbench-seconds", type=int, default=10)
     p.add_argument("--pgbench-clients", type=int, default=4)
     p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
@@ -35,6 +37,14 @@ def _local_only(settings: Settings) -> None:
     hosts = {settings.pg_host} | {b.rsplit(":", 1)[0] for b in settings.kafka_bootstrap.split(",")}
     if not hosts <= LOCAL_HOSTS:
         raise SystemExit(f"bench runs on 127.0.0.1 only; settings point at {sorted(hosts)}")
+
+
+def _demo_password(settings: Settings, username: str) -> str:
+    from runtime.samba_directory import demo_directory
+
+    _, users = demo_directory(settings)
+    password: str = next(u["password"] for u in users if u["username"] == username)
+    return password
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "avro": lambda: avro.encode_decode(args.avro_records),
         "faust": lambda: faust_agent.agent_rates(settings, args.faust_messages),
+        "auth": lambda: auth.auth_costs(
+            settings, "agent1", _demo_password(settings, "agent1"), args.logins, args.token_checks
+        ),
     }
     started = time.perf_counter()
     for name in STEPS:

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from crm.settings import SERVICES, get_settings
+from crm.settings import SERVICES, Settings, get_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     conn = sub.add_parser("connectors", help="Debezium connectors in Kafka Connect")
     conn.add_argument("action", choices=["apply", "status"])
     conn.add_argument("names", nargs="*", help="connector config names (default: all)")
+    keys = sub.add_parser("keys", help="access-token signing keys")
+    keys.add_argument("action", choices=["rotate", "retire", "list"])
+    keys.add_argument("kid", nargs="?", help="key id (retire)")
     schemas = sub.add_parser("schemas", help="Avro schema catalog")
     schemas.add_argument("action", choices=["check", "register"])
     return p
@@ -70,8 +73,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.action == "apply":
                 return connectors.apply_connectors(settings, args.names)
             return connectors.connector_status(settings, args.names)
+        case "keys":
+            return _keys(settings, args.action, args.kid)
         case "schemas":
             from streams.avro import catalog_cli
 
             return catalog_cli(settings, args.action)
     return 2
+
+
+def _keys(settings: Settings, action: str, kid: str | None) -> int:
+    """Rotate: new tokens use a new key while the old one keeps verifying until retired."""
+    from security import keys
+
+    path = settings.jwt_keys_path
+    if action == "rotate":
+        print(f"current key is now {keys.rotate(path)}; restart auth workers to sign with it")
+    elif action == "retire":
+        if not kid:
+            print("crm keys retire KID: which key?")
+            return 2
+        keys.retire(path, kid)
+        print(f"retired {kid}: tokens it signed no longer verify anywhere")
+    else:
+        keyset = keys.KeySet.load_or_create(path)
+        for jwk in keyset.public_jwks()["keys"]:
+            marker = "*" if jwk["kid"] == keyset.current_kid else " "
+            print(f"{marker} {jwk['kid']}")
+    return 0
+

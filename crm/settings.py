@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     lockout_threshold: int = Field(default=5, ge=1)
     lockout_window_minutes: int = Field(default=15, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    # The scheduled pull of users, groups and enabled flags from AD (besides every login).
+    directory_sync_minutes: float = Field(default=15, gt=0)
     # AD group (CN) → CRM role; a user in none of them has no access.
     group_roles: dict[str, str] = Field(
         default_factory=lambda: {

@@ -30,12 +30,14 @@ class AuditStore(PoolStore):
         ip: str | None = None,
         customer_cif: str | None = None,
         service: str | None = None,
-    ) -> int:
-        """Append one entry and return its id."""
-        entry_id: int = await self._pool.fetchval(
+        event_id: str | None = None,
+    ) -> int | None:
+        """Append one entry and return its id (None when this event id is already there)."""
+        entry_id: int | None = await self._pool.fetchval(
             "INSERT INTO audit.audit_log (occurred_at, actor, action, resource_type,"
-            " resource_id, outcome, details, request_id, ip_address, customer_cif, service)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            " resource_id, outcome, details, request_id, ip_address, customer_cif, service,"
+            " event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " ON CONFLICT (event_id) DO NOTHING RETURNING id",
             occurred_at,
             actor,
             action,
@@ -47,6 +49,7 @@ class AuditStore(PoolStore):
             ip,
             customer_cif,
             service,
+            event_id,
         )
         return entry_id
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from persistence.auth_records import DirectorySync
 from persistence.auth_store import AuthStore
-from streams.auth_events import AuthEvent, publish_auth_events
+from streams.auth_events import AuthEvent, audit_row, publish_auth_events
 
 if TYPE_CHECKING:
     from security.login import Client
@@ -20,26 +20,16 @@ class AuditTrail:
         self._store = store
 
     async def record(self, event: AuthEvent, *, request_id: str | None = None) -> None:
-        """Publish first (acks=all), then append: both must hold before we answer."""
+        """Publish first (acks=all), then append: both must hold before we answer.
+
+        The auth-events agent writes the same row again from the topic; the event id makes
+        that a no-op, and it is what audits events published by other services.
+        """
         await publish_auth_events(self._app, event)
-        outcome = "FAILURE" if event.event_type in _FAILURES else "SUCCESS"
-        details = {**event.details, "eventId": event.event_id}
-        if event.reason:
-            details["reason"] = event.reason
-        if event.user_agent:
-            details["userAgent"] = event.user_agent
-        await self._store.append_audit(
-            occurred_at=event.occurred_at,
-            actor=event.username or event.user_id or "anonymous",
-            action=event.event_type,
-            resource_type="session" if event.session_id else "user",
-            resource_id=event.session_id or event.user_id or event.username,
-            outcome=outcome,
-            details=details,
-            request_id=request_id,
-            ip=event.ip_address,
-            service=self._app.service_name,
-        )
+        row = audit_row(event.to_avro(), self._app.service_name)
+        row["request_id"] = request_id
+        row["ip"] = row.pop("ip_address")
+        await self._store.append_audit(**row)
 
     async def user_synced(self, synced: DirectorySync, client: Client, now: datetime) -> None:
         """USER_CREATED / USER_UPDATED and ROLE_ASSIGNED for what the directory changed."""
@@ -63,6 +53,3 @@ class AuditTrail:
                     occurred_at=now,
                 )
             )
-
-
-_FAILURES = frozenset({"LOGIN_FAILED", "TOKEN_REUSED", "ACCOUNT_LOCKED", "ACCESS_DENIED"})

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
+from integrations.directory import Directory
 from integrations.ldap_directory import LdapDirectory
 from persistence.auth_store import AuthStore
 from security.audit_trail import AuditTrail
@@ -22,6 +23,8 @@ class AuthContext:
     store: AuthStore
     trail: AuditTrail
     login: LoginService
+    directory: Directory
+    revoker: Revoker
 
 
 async def auth_context(app: CrmApp) -> AuthContext:
@@ -40,8 +43,8 @@ async def auth_context(app: CrmApp) -> AuthContext:
                 settings.jwt_audience,
                 timedelta(minutes=settings.access_token_minutes),
             )
-            login = LoginService(
-                settings, store, LdapDirectory(settings), issuer, trail, Revoker(app, store)
-            )
-            app.auth = AuthContext(keyset, store, trail, login)
+            directory = LdapDirectory(settings)
+            revoker = Revoker(app, store)
+            login = LoginService(settings, store, directory, issuer, trail, revoker)
+            app.auth = AuthContext(keyset, store, trail, login, directory, revoker)
     return app.auth

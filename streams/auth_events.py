@@ -55,3 +55,31 @@ async def publish_auth_events(app: CrmApp, *events: AuthEvent) -> None:
         for e in events
     ]
     await app.publisher.publish(app.settings.topic(AUTH_EVENTS.name), records)
+
+
+# Auth events that record something refused or suspicious.
+FAILURES = frozenset({"LOGIN_FAILED", "TOKEN_REUSED", "ACCOUNT_LOCKED", "ACCESS_DENIED"})
+
+
+def audit_row(record: Mapping[str, Any], service: str | None) -> dict[str, Any]:
+    """The audit.audit_log row (column names) of one decoded AuthEvent."""
+    details = dict(record.get("details") or {})
+    details["eventId"] = record["eventId"]
+    for name, key in (("reason", "reason"), ("userAgent", "userAgent")):
+        if record.get(key):
+            details[name] = record[key]
+    session, user = record.get("sessionId"), record.get("userId")
+    return {
+        "occurred_at": record["occurredAt"],
+        "actor": record.get("username") or user or "anonymous",
+        "action": record["eventType"],
+        "resource_type": "session" if session else "user",
+        "resource_id": session or user or record.get("username"),
+        "outcome": "FAILURE" if record["eventType"] in FAILURES else "SUCCESS",
+        "details": details,
+        "request_id": None,
+        "ip_address": record.get("ipAddress"),
+        "customer_cif": None,
+        "service": details.get("service", service),
+        "event_id": record["eventId"],
+    }

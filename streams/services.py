@@ -46,11 +46,25 @@ def _commands_only(topic: TopicSpec) -> Callable[[CrmApp], list[Blueprint]]:
 
 
 def _auth(app: CrmApp) -> list[Blueprint]:
+    from agents import auth as auth_agents
     from web.audit import audit_blueprint
     from web.auth_api import auth_blueprint
     from web.users import users_blueprint
 
     register_commands(app, AUTH_COMMANDS.name, handlers={})
+    auth_agents.register(app)
+
+    async def directory_sync() -> None:
+        from security.auth_context import auth_context
+        from security.directory_sync import sync_directory
+
+        try:
+            await sync_directory(await auth_context(app), app.settings, datetime.now(UTC))
+        except Exception:  # AD or PostgreSQL away: log and try at the next tick
+            log.exception("directory sync failed")
+
+    # One worker (the group leader) syncs; the others would only repeat the same writes.
+    app.timer(app.settings.directory_sync_minutes * 60, on_leader=True)(directory_sync)
     return [auth_blueprint(), users_blueprint(), audit_blueprint()]
 
 

@@ -64,7 +64,7 @@ SYNC_ENTITY_TOPICS = tuple(
 )
 
 # Topics consumed by an agent; each gets a dead-letter twin.
-CONSUMED = (PAYMENTS_NOTIFICATIONS, SYNC_COMMANDS, WORKFLOW_COMMANDS, AUTH_COMMANDS)
+CONSUMED = (PAYMENTS_NOTIFICATIONS, SYNC_COMMANDS, WORKFLOW_COMMANDS, AUTH_COMMANDS, AUTH_EVENTS)
 
 
 def dead_letter(spec: TopicSpec) -> TopicSpec:

@@ -226,3 +226,6 @@ class AuditLog(Base):
     customer_cif: Mapped[str | None]
     ip_address: Mapped[str | None] = mapped_column(INET)
     service: Mapped[str | None]
+    # The AuthEvent's id (auth_0003): the same event written twice (by the auth service while
+    # answering, and by the agent that audits every service's auth.events) is one row.
+    event_id: Mapped[str | None] = mapped_column(unique=True)

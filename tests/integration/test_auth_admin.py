@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -25,6 +26,7 @@ def ad_admin(system: Settings) -> Iterator[Connection]:
 
 
 async def test_admin_manages_roles_and_the_agent_feels_it(system: Settings, api: str) -> None:
+    await token_for(api, system, "agent1")  # a user exists in the CRM from their first login
     admin = (await token_for(api, system, "admin"))["accessToken"]
     status, page = await call("GET", f"{api}/api/users?role=AGENT&limit=50", admin)
     assert status == 200
@@ -80,7 +82,12 @@ async def test_removed_from_ad_group_loses_the_role_at_next_login(
     assert (await token_for(api, system, "agent2"))["user"]["roles"] == ["AGENT"]
 
 
-async def test_auditor_filters_and_exports_the_audit_log(system: Settings, api: str) -> None:
+async def test_auditor_filters_and_exports_the_audit_log(
+    system: Settings, api: str, db: Any
+) -> None:
+    # Failures of earlier runs must not lock the name and change the recorded reason.
+    await db.execute("DELETE FROM auth.login_failure WHERE username = 'ghost.auditee'")
+    await db.execute("DELETE FROM auth.lockout WHERE username = 'ghost.auditee'")
     await login(api, "=cmd|calc", "x")  # an attempt whose name would be a spreadsheet formula
     status, _ = await login(api, "ghost.auditee", "Wrong-Password-1!")
     assert status == 401

@@ -8,6 +8,7 @@ import pytest
 
 from crm.settings import Settings
 from tests.integration.auth_client import call, demo_password, login, token_for
+from tests.integration.conftest import apoll
 from tests.integration.kafka_io import find_decoded
 
 REFUSAL = {"code": "INVALID_CREDENTIALS", "detail": "Invalid username or password."}
@@ -44,6 +45,9 @@ async def _last_failure_reason(db: Any, username: str) -> str | None:
 async def test_refusals_are_indistinguishable_but_audited_exactly(
     system: Settings, api: str, db: Any, username: str, password_of: str | None, reason: str
 ) -> None:
+    # Earlier runs' failures must not add up to a lockout that would mask the real reason.
+    await db.execute("DELETE FROM auth.lockout WHERE username = $1", username)
+    await db.execute("DELETE FROM auth.login_failure WHERE username = $1", username)
     password = demo_password(system, password_of) if password_of else "Not-The-Password-1!"
     status, body = await login(api, username, password)
     assert status == 401
@@ -75,7 +79,7 @@ async def test_malformed_and_oversized_bodies(api: str) -> None:
 
 
 async def test_agent_without_permission_gets_403_and_it_is_recorded(
-    system: Settings, api: str
+    system: Settings, api: str, db: Any
 ) -> None:
     grant = await token_for(api, system, "agent1")
     status, body = await call("POST", f"{api}/api/payments", grant["accessToken"], json={})
@@ -92,3 +96,15 @@ async def test_agent_without_permission_gets_403_and_it_is_recorded(
     assert event is not None, "ACCESS_DENIED was not published"
     assert event["details"]["path"] == "/api/payments"
     assert event["details"]["service"] == "payments"
+
+    async def audited() -> bool:
+        row = await db.fetchrow(
+            "SELECT outcome, service FROM audit.audit_log"
+            " WHERE action = 'ACCESS_DENIED' AND resource_id = $1",
+            grant["sessionId"],
+        )
+        return row is not None and (row["outcome"], row["service"]) == ("FAILURE", "payments")
+
+    await apoll(
+        audited, deadline_s=20, what="the payments service's ACCESS_DENIED in the audit log"
+    )

@@ -236,7 +236,7 @@ async def test_lockout_bookkeeping(store: AuthStore) -> None:
 
 async def test_audit_entries_are_appended_and_queried_newest_first(store: AuthStore) -> None:
     actor, cif = unique("actor"), unique("cif")
-    ids = [
+    appended = [
         await store.append_audit(
             occurred_at=NOW + i * MINUTE,
             actor=actor,
@@ -254,6 +254,8 @@ async def test_audit_entries_are_appended_and_queried_newest_first(store: AuthSt
             [("LOGIN_SUCCESS", None), ("DATA_ACCESS", cif), ("DATA_ACCESS", cif), ("LOGOUT", None)]
         )
     ]
+    ids = [i for i in appended if i is not None]
+    assert len(ids) == len(appended)
 
     mine = await store.query_audit(user=actor)
     assert [e.id for e in mine] == ids[::-1]
