@@ -101,4 +101,3 @@ def _keys(settings: Settings, action: str, kid: str | None) -> int:
             marker = "*" if jwk["kid"] == keyset.current_kid else " "
             print(f"{marker} {jwk['kid']}")
     return 0
-

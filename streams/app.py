@@ -15,6 +15,7 @@ from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
 from crm.settings import ServiceName, Settings
 from persistence.db import create_pool
+from security.row_rules import RowRules
 from streams.publish import EventPublisher
 from streams.revocations import RevocationView
 
@@ -38,6 +39,8 @@ class CrmApp(faust.App):
         self.access: AccessChecker | None = None
         self.auth: AuthContext | None = None
         self.auth_lock = asyncio.Lock()
+        # Which customers a caller may see, per resource (rules registered by their owners).
+        self.row_rules = RowRules()
         # Every blueprint the service serves, for its OpenAPI document.
         self.blueprints: list[faust.web.Blueprint] = []
         self._pool_lock = asyncio.Lock()

@@ -79,7 +79,7 @@ def audit_row(record: Mapping[str, Any], service: str | None) -> dict[str, Any]:
         "details": details,
         "request_id": None,
         "ip_address": record.get("ipAddress"),
-        "customer_cif": None,
+        "customer_cif": details.get("cif"),
         "service": details.get("service", service),
         "event_id": record["eventId"],
     }

@@ -138,10 +138,19 @@ def auth_blueprint() -> Blueprint:
 
     @bp.route("/api/auth/sessions", name="sessions")
     class Sessions(ApiView):
-        @authenticated("The caller's own live sessions")
+        @authenticated("Live sessions: one's own, or a user's (userId=) with users:manage")
         async def get(self, request: aioweb.Request) -> aioweb.Response:
             _, ctx = await _context(self)
-            user = uuid.UUID(principal_of(request).user_id)
+            principal = principal_of(request)
+            wanted = request.query.get("userId", principal.user_id)
+            if wanted != principal.user_id and not principal.may("users:manage"):
+                raise ProblemError(403, "FORBIDDEN", "Permission users:manage is required.")
+            try:
+                user = uuid.UUID(wanted)
+            except ValueError as exc:
+                raise ProblemError(
+                    400, "VALIDATION_ERROR", "userId is not valid", field="userId"
+                ) from exc
             live = await ctx.store.list_sessions(user, now=datetime.now(UTC))
             return json_response({"items": [_session_json(s) for s in live]})
 

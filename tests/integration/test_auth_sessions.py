@@ -116,8 +116,17 @@ async def test_sessions_can_be_listed_and_ended_by_their_owner(system: Settings,
     deadline = time.monotonic() + 3
     while await _reaches_payments(api, first["accessToken"]) != 401:
         assert time.monotonic() < deadline
-    # Another user's session is invisible to an ordinary user.
+    # An admin lists anyone's sessions; an ordinary user cannot, nor end someone else's.
+    admin = await token_for(api, system, "admin")
+    status, body = await call(
+        "GET", f"{api}/api/auth/sessions?userId={second['user']['id']}", admin["accessToken"]
+    )
+    assert status == 200 and second["sessionId"] in {s["id"] for s in body["items"]}
     other = await token_for(api, system, "agent1")
+    status, _ = await call(
+        "GET", f"{api}/api/auth/sessions?userId={second['user']['id']}", other["accessToken"]
+    )
+    assert status == 403
     url = f"{api}/api/auth/sessions/{second['sessionId']}"
     status, _ = await call("DELETE", url, other["accessToken"])
     assert status == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -40,8 +41,17 @@ def fresh() -> Iterator[Settings]:
     scoped = settings.model_copy(update={"pg_database": name})
     migrate(scoped)
     yield scoped
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    # FORCE ends this module's own sessions; a backend still exiting can make one attempt
+    # fail, so give it a few.
+    for attempt in range(5):
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            break
+        except psycopg.Error:
+            if attempt == 4:
+                raise
+            time.sleep(1)
 
 
 @pytest.fixture(scope="module")
