@@ -45,6 +45,8 @@ class LoginRefused(Exception):
 class Client:
     ip: str | None
     user_agent: str | None
+    # A client-chosen device label (X-Device-Id), shown in the session list.
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ class LoginService:
             user.id,
             ip=client.ip,
             user_agent=client.user_agent,
-            device=None,
+            device=client.device,
             now=now,
             absolute_expiry=now + self.sessions.absolute,
             max_active=self.sessions.max_sessions,

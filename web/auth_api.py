@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +23,22 @@ REFUSED = "Invalid username or password."
 
 
 def _client(request: aioweb.Request) -> Client:
-    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-    return Client(ip=forwarded or request.remote, user_agent=request.headers.get("User-Agent"))
+    # Our nginx appends the address it saw; earlier entries are whatever the client sent.
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    agent, device = request.headers.get("User-Agent"), request.headers.get("X-Device-Id")
+    return Client(
+        ip=_ip(forwarded) or _ip(request.remote),
+        user_agent=agent[:300] if agent else None,
+        device=device[:100] if device and device.isprintable() else None,
+    )
+
+
+def _ip(value: str | None) -> str | None:
+    """Only a well-formed address reaches the inet column (headers can carry anything)."""
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _text(body: dict[str, Any], name: str, limit: int) -> str:
@@ -60,6 +75,7 @@ def _session_json(s: Any) -> dict[str, Any]:
         "endedAt": s.ended_at,
         "ipAddress": s.ip_address,
         "userAgent": s.user_agent,
+        "device": s.device,
     }
 
 

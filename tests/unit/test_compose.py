@@ -33,7 +33,10 @@ OWNER: dict[str, ServiceName] = {
     "audit": "auth",
 }
 # Values compose must be given from outside; the test supplies throwaway ones.
-REQUIRED_ENV = {"CRM_PG_PASSWORD": "compose-config-check-only"}
+REQUIRED_ENV = {
+    "CRM_PG_PASSWORD": "compose-config-check-only",
+    "CRM_LDAP_SERVICE_PASSWORD": "compose-config-check-only",
+}
 SECRET_KEY = re.compile(r"PASSWORD|SECRET|TOKEN", re.IGNORECASE)
 INTERPOLATION = re.compile(r"^\$\{[A-Z_][A-Z0-9_]*(:?[?-][^}]*)?\}$")
 
