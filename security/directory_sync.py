@@ -12,6 +12,7 @@ from datetime import datetime
 
 from crm.settings import Settings
 from domain.auth import roles_for_groups
+from security.accounts import store_account
 from security.auth_context import AuthContext
 from security.login import Client
 
@@ -36,17 +37,7 @@ async def sync_directory(ctx: AuthContext, settings: Settings, now: datetime) ->
         known = await ctx.store.find_user_by_username(account.username)
         if known is None and not roles:
             continue  # built-in or non-CRM accounts stay out of the CRM's user table
-        synced = await ctx.store.upsert_directory_user(
-            username=account.username,
-            upn=account.upn,
-            display_name=account.display_name,
-            email=account.email,
-            department=account.department,
-            enabled=account.enabled,
-            groups=sorted(account.groups),
-            role_names=roles,
-            now=now,
-        )
+        synced = await store_account(ctx.store, account, roles, now)
         report.synced += 1
         report.changed += int(synced.changed or synced.created)
         await ctx.trail.user_synced(synced, SYSTEM, now)

@@ -25,6 +25,7 @@ from integrations.ad_accounts import account_name
 from integrations.directory import AuthFailure, Directory
 from persistence.auth_records import StoredUser
 from persistence.auth_store import AuthStore
+from security.accounts import store_account
 from security.audit_trail import AuditTrail
 from security.refresh import hash_refresh_token, is_well_formed, new_refresh_token
 from security.tokens import IssuedToken, TokenIssuer
@@ -102,18 +103,7 @@ class LoginService:
         except AuthFailure as failure:
             await self._failed(name, failure.reason.value, client, now)
         roles = roles_for_groups(account.groups, self._settings.group_roles)
-        synced = await self._store.upsert_directory_user(
-            username=account.username,
-            upn=account.upn,
-            display_name=account.display_name,
-            email=account.email,
-            department=account.department,
-            enabled=account.enabled,
-            groups=sorted(account.groups),
-            role_names=roles,
-            now=now,
-            login=True,
-        )
+        synced = await store_account(self._store, account, roles, now, login=True)
         await self._trail.user_synced(synced, client, now)
         if not roles:
             await self._failed(name, "NO_CRM_ROLE", client, now)
