@@ -22,7 +22,7 @@ from domain.auth import (
     roles_for_groups,
 )
 from integrations.ad_accounts import account_name
-from integrations.directory import AuthFailure, Directory
+from integrations.directory import AuthFailure, Directory, FailureReason
 from persistence.auth_records import StoredUser
 from persistence.auth_store import AuthStore
 from security.accounts import store_account
@@ -32,6 +32,10 @@ from security.tokens import IssuedToken, TokenIssuer
 from streams.auth_events import AuthEvent
 
 log = logging.getLogger(__name__)
+
+
+class DirectoryDown(Exception):
+    """Active Directory could not be asked; the caller should retry later (503)."""
 
 
 class LoginRefused(Exception):
@@ -101,6 +105,18 @@ class LoginService:
         try:
             account = await self._directory.authenticate(username, password)
         except AuthFailure as failure:
+            if failure.reason is FailureReason.DIRECTORY_UNAVAILABLE:
+                # Our outage, not the user's mistake: it must not count toward a lockout.
+                await self._trail.record(
+                    AuthEvent(
+                        "LOGIN_FAILED",
+                        username=name,
+                        ip_address=client.ip,
+                        reason=failure.reason.value,
+                        occurred_at=now,
+                    )
+                )
+                raise DirectoryDown() from failure
             await self._failed(name, failure.reason.value, client, now)
         roles = roles_for_groups(account.groups, self._settings.group_roles)
         synced = await store_account(self._store, account, roles, now, login=True)

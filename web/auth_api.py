@@ -11,7 +11,7 @@ from aiohttp import web as aioweb
 from faust.web import Blueprint
 
 from security.auth_context import AuthContext, auth_context
-from security.login import Client, Grant, LoginRefused
+from security.login import Client, DirectoryDown, Grant, LoginRefused
 from streams.app import CrmApp, crm_app
 from web.auth import authenticated, principal_of, public, requires
 from web.jsonio import json_response, read_object
@@ -99,6 +99,13 @@ def auth_blueprint() -> Blueprint:
                 grant = await ctx.login.login(username, password, _client(request), now)
             except LoginRefused as exc:
                 raise ProblemError(401, "INVALID_CREDENTIALS", REFUSED) from exc
+            except DirectoryDown as exc:
+                raise ProblemError(
+                    503,
+                    "DIRECTORY_UNAVAILABLE",
+                    "Sign-in is unavailable; retry shortly.",
+                    headers={"Retry-After": "5"},
+                ) from exc
             return json_response(_grant_json(grant, now))
 
     @bp.route("/api/auth/token/refresh", name="refresh")
