@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -42,7 +43,7 @@ def _non_negative(value: Decimal | int | None, name: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SyncEntity:
+class SyncEntity(ABC):
     """What every synchronized entity carries about its source."""
 
     source_system: str
@@ -57,12 +58,12 @@ class SyncEntity:
             raise ValidationError(msg, field="source_ts", code="NAIVE_TIMESTAMP")
         self.validate()
 
-    def validate(self) -> None:
+    def validate(self) -> None:  # noqa: B027 - a hook: most entities add rules, some need none
         """Raise ValidationError when a field breaks a rule."""
 
+    @abstractmethod
     def natural_key(self) -> tuple[str, ...]:
         """Return the key the entity is upserted by."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,7 +262,11 @@ def _build(cls: type[E], row: TableRow, meta: dict[str, Any]) -> E:
     return cls(**kwargs)
 
 
-_BUILT = {"loan": Loan, "collateral": Collateral, "due_segment": DueSegmentation}
+_BUILT: dict[str, type[SyncEntity]] = {
+    "loan": Loan,
+    "collateral": Collateral,
+    "due_segment": DueSegmentation,
+}
 
 
 def _contacts(row: TableRow, cif: str, meta: dict[str, Any]) -> list[SyncEntity]:
