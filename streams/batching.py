@@ -33,12 +33,6 @@ def processing(event: Any) -> Iterator[None]:
         _current_event.reset(token)
 
 
-def owned(app: CrmApp, batch: list[EventT]) -> list[EventT]:
-    """Drop events of partitions this worker lost in a rebalance: their new owner redoes them."""
-    assigned = app.consumer.assignment()
-    return [e for e in batch if e.message.tp in assigned]
-
-
 async def consume_in_batches(
     app: CrmApp, stream: StreamT, size: int, within: float, handle: BatchHandler
 ) -> None:
@@ -52,7 +46,10 @@ async def consume_in_batches(
     """
     assert isinstance(stream, Stream)
     async for batch in stream.noack_take(size, within):
-        events = owned(app, list(batch))
+        # Every event is handled and acked. Filtering by the consumer's current assignment was
+        # tried and removed: mid-rebalance the assignment can read empty, and dropped events
+        # were never fetched again, stalling the partition. Replays are idempotent instead.
+        events = list(batch)
         try:
             await handle(events)
         except Exception as exc:
