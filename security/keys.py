@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -140,11 +141,9 @@ def retire(path: Path, kid: str) -> None:
 
 def _ensure_directory(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    # Another process may create it first; _check_private below verifies its mode either way.
+    with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-    else:
         # mkdir's mode is filtered by the umask; state it outright.
         path.chmod(0o700)
     _check_private(path, stat.S_IFDIR)

@@ -11,8 +11,10 @@ from typing import TypeVar
 import asyncpg
 import pytest
 from confluent_kafka.admin import AdminClient
+from ldap3 import Connection, Server
 
 from crm.settings import Settings, get_settings
+from runtime import samba
 from runtime.manager import up
 from runtime.topics import create_topics
 
@@ -57,6 +59,16 @@ async def db(system: Settings) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(system.asyncpg_dsn(), min_size=1, max_size=4)
     yield pool
     await pool.close()
+
+
+@pytest.fixture
+def ad_admin(system: Settings) -> Iterator[Connection]:
+    """The demo AD's Administrator, for tests that change the directory (and restore it)."""
+    server = Server(system.ldap_host, port=system.ldap_port, connect_timeout=5)
+    conn = Connection(server, f"Administrator@{system.ad_realm}", samba.admin_password(system))
+    assert conn.bind(), conn.result
+    yield conn
+    conn.unbind()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import struct
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import fastavro
@@ -33,39 +33,10 @@ def decode_with_repo_files(data: bytes | None) -> dict[str, Any]:
     return record
 
 
-def read_key(
-    settings: Settings, topic: str, key: str, *, want: int, deadline_s: float
-) -> list[Message]:
-    """All messages with `key` from the key's partition, waiting until `want` arrived."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex}",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        partition = partition_for(key, settings.topic_partitions)
-        consumer.assign([TopicPartition(topic, partition, 0)])
-        found: list[Message] = []
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end and len(found) < want:
-            msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None and msg.key() == key.encode():
-                found.append(msg)
-        return found
-    finally:
-        consumer.close()
-
-
-def find_decoded(
-    settings: Settings,
-    topic: str,
-    key: str,
-    match: Callable[[dict[str, Any]], bool],
-    deadline_s: float,
-) -> dict[str, Any] | None:
-    """The first record with `key` whose decoded value satisfies `match`, else None."""
+def messages_with_key(
+    settings: Settings, topic: str, key: str, deadline_s: float
+) -> Generator[Message, None, None]:
+    """Messages with `key`, from the start of the key's partition, until the deadline."""
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
@@ -79,11 +50,38 @@ def find_decoded(
         end = time.monotonic() + deadline_s
         while time.monotonic() < end:
             msg = consumer.poll(0.5)
-            if msg is None or msg.error() is not None or msg.key() != key.encode():
-                continue
-            record = decode_with_repo_files(msg.value())
-            if match(record):
-                return record
-        return None
+            if msg is not None and msg.error() is None and msg.key() == key.encode():
+                yield msg
     finally:
         consumer.close()
+
+
+def read_key(
+    settings: Settings, topic: str, key: str, *, want: int, deadline_s: float
+) -> list[Message]:
+    """All messages with `key` from the key's partition, waiting until `want` arrived."""
+    found: list[Message] = []
+    messages = messages_with_key(settings, topic, key, deadline_s)
+    for msg in messages:
+        found.append(msg)
+        if len(found) >= want:
+            messages.close()
+            break
+    return found
+
+
+def find_decoded(
+    settings: Settings,
+    topic: str,
+    key: str,
+    match: Callable[[dict[str, Any]], bool],
+    deadline_s: float,
+) -> dict[str, Any] | None:
+    """The first record with `key` whose decoded value satisfies `match`, else None."""
+    messages = messages_with_key(settings, topic, key, deadline_s)
+    for msg in messages:
+        record = decode_with_repo_files(msg.value())
+        if match(record):
+            messages.close()
+            return record
+    return None

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
-import pytest
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection, Server
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection
 
 from crm.settings import Settings
-from runtime import samba
 from tests.integration.auth_client import call, demo_password, login, token_for
-
-
-@pytest.fixture
-def ad_admin(system: Settings) -> Iterator[Connection]:
-    server = Server(system.ldap_host, port=system.ldap_port, connect_timeout=5)
-    conn = Connection(server, f"Administrator@{system.ad_realm}", samba.admin_password(system))
-    assert conn.bind(), conn.result
-    yield conn
-    conn.unbind()
 
 
 async def test_admin_manages_roles_and_the_agent_feels_it(system: Settings, api: str) -> None:

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection, Server
+from ldap3 import MODIFY_ADD, MODIFY_DELETE, Connection
 
 from crm.settings import Settings
-from runtime import samba
 from security.auth_context import auth_context
 from security.directory_sync import sync_directory
 from streams.services import build_app
 from tests.integration.auth_client import call, token_for
-
-
-@pytest.fixture
-def ad_admin(system: Settings) -> Iterator[Connection]:
-    server = Server(system.ldap_host, port=system.ldap_port, connect_timeout=5)
-    conn = Connection(server, f"Administrator@{system.ad_realm}", samba.admin_password(system))
-    assert conn.bind(), conn.result
-    yield conn
-    conn.unbind()
 
 
 async def test_sync_removes_roles_and_ends_sessions_everywhere(
