@@ -18,6 +18,19 @@ SOURCE_T24 = "T24"
 CUSTOMER_TYPES = ("INDIVIDUAL", "ORGANIZATION")
 CUSTOMER_STATUSES = ("ACTIVE", "INACTIVE")
 LOAN_STATUSES = ("OPEN", "CLOSED")
+RELATIONSHIP_TYPES = (
+    "GUARANTOR",
+    "CO_BORROWER",
+    "SPOUSE",
+    "PARENT",
+    "CHILD",
+    "SIBLING",
+    "RELATIVE",
+    "COLLEAGUE",
+    "FRIEND",
+    "POWER_OF_ATTORNEY",
+    "OTHER",
+)
 _LOAN_NON_NEGATIVE = (
     "original_amount outstanding due_amount limit min_pay interest_rate dpd term".split()
 )
@@ -37,9 +50,14 @@ def _enum(value: str | None, name: str, allowed: tuple[str, ...]) -> None:
         raise ValidationError(msg, field=name, code="UNKNOWN_ENUM")
 
 
-def _non_negative(value: Decimal | int | None, name: str) -> None:
+def _non_negative(value: Decimal | int | None, name: str, places: int = 2) -> None:
     if value is not None and value < 0:
         raise ValidationError(f"{name} must not be negative", field=name, code="NEGATIVE_AMOUNT")
+    # The copy stores amounts with 2 decimals (rates 4): more would be silently rounded.
+    exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
+    if not isinstance(exponent, int) or exponent < -places:  # NaN and Infinity: "n", "F"
+        msg = f"{name}: {value} has more than {places} decimal places"
+        raise ValidationError(msg, field=name, code="BAD_AMOUNT")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,7 +205,7 @@ class Loan(SyncEntity):
         _enum(self.currency, "currency", tuple(CURRENCY_SCALE))
         _enum(self.status, "status", LOAN_STATUSES)
         for name in _LOAN_NON_NEGATIVE:
-            _non_negative(getattr(self, name), name)
+            _non_negative(getattr(self, name), name, 4 if name == "interest_rate" else 2)
 
     def natural_key(self) -> tuple[str, ...]:
         return (self.account_number,)
@@ -237,6 +255,77 @@ class Collateral(SyncEntity):
 
     def natural_key(self) -> tuple[str, ...]:
         return (self.collateral_number,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoanCollateral(SyncEntity):
+    account_number: str
+    collateral_number: str
+    cif: str
+
+    def validate(self) -> None:
+        _key(self.account_number, "account_number")
+        _key(self.collateral_number, "collateral_number")
+        _key(self.cif, "cif")
+
+    def natural_key(self) -> tuple[str, ...]:
+        return (self.account_number, self.collateral_number)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceCustomer(SyncEntity):
+    ref_cif: str
+    cif: str
+    relationship_type: str
+    name: str
+    national_id: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+    def validate(self) -> None:
+        _key(self.ref_cif, "ref_cif")
+        _key(self.cif, "cif")
+        _key(self.name, "name")
+        _enum(self.relationship_type, "relationship_type", RELATIONSHIP_TYPES)
+        if self.phone is not None and not _PHONE.match(self.phone):
+            msg = f"phone: {self.phone!r} is not a phone number"
+            raise ValidationError(msg, field="phone", code="BAD_PHONE")
+
+    def natural_key(self) -> tuple[str, ...]:
+        return (self.ref_cif, self.cif)
+
+
+# Entity type names: topic sync.<name>, table sync_entities.<name>, Avro crm.sync.<Class>.
+ENTITY_TYPES: dict[str, type[SyncEntity]] = {
+    "customer": Customer,
+    "phone": Phone,
+    "address": Address,
+    "email": Email,
+    "loan": Loan,
+    "due_segmentation": DueSegmentation,
+    "collateral": Collateral,
+    "loan_collateral": LoanCollateral,
+    "reference_customer": ReferenceCustomer,
+}
+TYPE_NAMES: dict[type[SyncEntity], str] = {cls: name for name, cls in ENTITY_TYPES.items()}
+
+
+def type_name(entity: SyncEntity) -> str:
+    return TYPE_NAMES[type(entity)]
+
+
+def owner_cif(entity: SyncEntity) -> str | None:
+    """The customer an entity hangs off; None for what hangs off a loan (due segments)."""
+    if isinstance(entity, Customer):
+        return entity.cif
+    cif = getattr(entity, "cif", None)
+    return cif if isinstance(cif, str) else None
+
+
+def key_text(entity: SyncEntity) -> str:
+    """The natural key as one string (Kafka key, logs): parts joined by "|"."""
+    return "|".join(entity.natural_key())
 
 
 E = TypeVar("E", bound="SyncEntity")

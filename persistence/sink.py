@@ -124,19 +124,36 @@ class PostgresSink:
 
     async def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Upsert rows in one transaction; wait out outages; return rows inserted or updated."""
+        return len(await self._write(rows, returning=False))
+
+    async def write_returning(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Upsert like `write`; return (*key, inserted) of each row stored.
+
+        Rows the version guard skipped are not returned: the caller learns exactly which
+        changes won and publishes only those.
+        """
+        return await self._write(rows, returning=True)
+
+    async def _write(
+        self, rows: Sequence[Mapping[str, Any]], *, returning: bool
+    ) -> list[tuple[Any, ...]]:
         if not rows:
-            return 0
+            return []
         columns = self._columns_of(rows)
         batch = dedupe_last(rows, self._keys)
         # itemgetter is the fastest way to lay 50k dicts out as tuples in column order.
         values_of = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
         records = [values_of(row) for row in batch]
         upsert = self._upsert_sql(columns)
+        if returning:
+            keys = ", ".join(f"target.{_quote(k)}" for k in self._keys)
+            # xmax is 0 on a row version this statement inserted, not on one it updated.
+            upsert += f" RETURNING {keys}, (target.xmax = 0) AS inserted"
         started = time.perf_counter()
         attempt = 0
         while True:
             try:
-                written = await self._write_once(columns, records, upsert)
+                stored = await self._write_once(columns, records, upsert, returning)
                 break
             except DATA_ERRORS as exc:
                 raise SinkDataError(self.name, len(batch), exc) from exc
@@ -154,12 +171,12 @@ class PostgresSink:
                 )
                 await asyncio.sleep(delay)
         BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
-        ROWS_WRITTEN.labels(self.name).inc(written)
-        return written
+        ROWS_WRITTEN.labels(self.name).inc(len(stored))
+        return stored
 
     async def _write_once(
-        self, columns: tuple[str, ...], records: list[tuple[Any, ...]], upsert: str
-    ) -> int:
+        self, columns: tuple[str, ...], records: list[tuple[Any, ...]], upsert: str, returning: bool
+    ) -> list[tuple[Any, ...]]:
         async with self._pool.acquire(timeout=self._acquire_timeout) as connection:
             async with connection.transaction():
                 await connection.execute(self._create_staging)
@@ -171,9 +188,12 @@ class PostgresSink:
                     # asyncpg encodes COPY rows itself and lets a bad Python value's own
                     # exception escape (a str for a timestamptz, "abc" for a numeric).
                     raise SinkDataError(self.name, len(records), exc) from exc
+                if returning:
+                    return [tuple(r) for r in await connection.fetch(upsert)]
                 status: str = await connection.execute(upsert)
-        # Status is "INSERT 0 <n>": rows skipped by the version guard are not counted.
-        return int(status.rsplit(" ", 1)[1])
+        # Status is "INSERT 0 <n>": rows skipped by the version guard are not counted. Only
+        # the count matters to `write`, so it gets placeholder tuples.
+        return [()] * int(status.rsplit(" ", 1)[1])
 
     def _columns_of(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
         """Return the insertable columns the rows carry; every row must carry the same."""

@@ -7,6 +7,7 @@ import time
 from crm.settings import SERVICES, Settings
 from runtime import connect, install, kafka, nginx, postgres, processes, samba, services
 from runtime.component import Component
+from runtime.connectors import apply_connectors
 from runtime.ownership import tagged_processes
 from runtime.topics import create_topics
 
@@ -95,6 +96,8 @@ def up(settings: Settings, only: list[str] | None) -> int:
             ensure(settings, component)
             if component.name == "kafka":
                 create_topics(settings)
+            if component.name == "connect" and apply_connectors(settings, None) != 0:
+                raise RuntimeError("the Debezium connectors could not be applied")
     except (processes.RuntimeStartError, RuntimeError, OSError) as exc:
         print(f"\nup failed: {exc}")
         return 1

@@ -8,12 +8,7 @@ from pathlib import Path
 
 from crm.settings import Settings
 from runtime.postgres import psql
-
-# The simulated LOS source database Debezium captures; the sync issue adds its tables.
-LOS_DATABASE = "los"
-# One publication of every table, made by the superuser: FOR ALL TABLES needs superuser,
-# and the connector (not a superuser) then only has to use it.
-LOS_PUBLICATION = "crm_los"
+from simulators.sources import SOURCES, Source
 
 
 def _literal(value: str) -> str:
@@ -53,7 +48,7 @@ def _ensure_database(settings: Settings, name: str) -> None:
 
 
 def bootstrap(settings: Settings) -> None:
-    """Make the role (password kept in sync), the CRM database and the empty LOS source."""
+    """Make the role (password kept in sync), the CRM database and the simulated sources."""
     user = settings.pg_user
     password = ensure_password(settings)
     role_sql = f"""
@@ -64,16 +59,30 @@ ALTER ROLE {_ident(user)} LOGIN REPLICATION CREATEDB PASSWORD {_literal(password
     psql(settings, "postgres", role_sql)
     _ensure_database(settings, settings.pg_database)
     psql(settings, settings.pg_database, "CREATE EXTENSION IF NOT EXISTS pg_trgm;")
-    _ensure_database(settings, LOS_DATABASE)
-    los_sql = f"""
+    for source in SOURCES:
+        _source_database(settings, source)
+
+
+def _source_database(settings: Settings, source: Source) -> None:
+    """Create one simulated source: its tables (owned by the CRM role) and its publication.
+
+    The publication is made by the superuser: FOR ALL TABLES needs one, and the connector
+    (not a superuser) then only has to use it. The connector's table.include.list picks what
+    is captured.
+    """
+    user = _ident(settings.pg_user)
+    _ensure_database(settings, source.database)
+    sql = f"""
+GRANT CREATE, USAGE ON SCHEMA public TO {user};
+SET ROLE {user};
 CREATE TABLE IF NOT EXISTS public.debezium_signal (
     id varchar(42) PRIMARY KEY,
     type varchar(32) NOT NULL,
     data varchar(2048)
 );
-ALTER TABLE public.debezium_signal OWNER TO {_ident(user)};
-GRANT CREATE, USAGE ON SCHEMA public TO {_ident(user)};
-SELECT 'CREATE PUBLICATION {LOS_PUBLICATION} FOR ALL TABLES'
- WHERE NOT EXISTS (SELECT FROM pg_publication WHERE pubname = '{LOS_PUBLICATION}') \\gexec
+{source.schema_sql}
+RESET ROLE;
+SELECT 'CREATE PUBLICATION {source.publication} FOR ALL TABLES'
+ WHERE NOT EXISTS (SELECT FROM pg_publication WHERE pubname = '{source.publication}') \\gexec
 """
-    psql(settings, LOS_DATABASE, los_sql)
+    psql(settings, source.database, sql)

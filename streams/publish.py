@@ -37,8 +37,8 @@ class EventPublisher:
             }
         )
 
-    async def publish(self, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:
-        """Send keyed records and return only once every one is acknowledged."""
+    async def publish(self, topic: str, records: Sequence[tuple[bytes, bytes | None]]) -> None:
+        """Send keyed records (None: a tombstone) and return once every one is acknowledged."""
         if not records:
             return
         failures: list[str] = []

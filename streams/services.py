@@ -34,10 +34,19 @@ def _payments(app: CrmApp) -> list[Blueprint]:
     return [payments_blueprint(app, ledger)]
 
 
+def _sync(app: CrmApp) -> list[Blueprint]:
+    from agents import sync as sync_agents
+    from web.sync_api import sync_blueprints
+
+    register_commands(app, SYNC_COMMANDS.name, handlers={})
+    sync_agents.register(app)
+    return sync_blueprints(app)
+
+
 def _commands_only(topic: TopicSpec) -> Callable[[CrmApp], list[Blueprint]]:
-    # The sync, workflow and auth services receive their agents and views with their issues;
-    # until then they consume their command topic (no command type is handled yet, so any
-    # command is dead-lettered with the reason) and serve health, metrics and OpenAPI.
+    # The workflow service receives its agents and views with its issue; until then it
+    # consumes its command topic (no command type is handled yet, so any command is
+    # dead-lettered with the reason) and serves health, metrics and OpenAPI.
     def assemble(app: CrmApp) -> list[Blueprint]:
         register_commands(app, topic.name, handlers={})
         return []
@@ -69,7 +78,7 @@ def _auth(app: CrmApp) -> list[Blueprint]:
 
 
 _ASSEMBLERS: dict[ServiceName, Callable[[CrmApp], list[Blueprint]]] = {
-    "sync": _commands_only(SYNC_COMMANDS),
+    "sync": _sync,
     "payments": _payments,
     "workflow": _commands_only(WORKFLOW_COMMANDS),
     "auth": _auth,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crm.settings import Settings
+from simulators.sources import SOURCES
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -63,8 +64,26 @@ SYNC_ENTITY_TOPICS = tuple(
     )
 )
 
+# Debezium's change topics, cdc.<source>.<table>. Connect would create them on first write,
+# but a consumer subscribed before they exist only notices them at its next metadata refresh
+# (minutes), so they are created up front like every other topic.
+CDC_TOPICS = tuple(
+    TopicSpec(f"cdc.{source.name}.{table}") for source in SOURCES for table in source.tables
+)
+# Canonical entity changes re-keyed by the customer they belong to, so one sync worker sees
+# a customer and everything hanging off it (held orphans, contact sets) in order.
+SYNC_CHANGES = TopicSpec("sync.changes", retention_days=7)
+
 # Topics consumed by an agent; each gets a dead-letter twin.
-CONSUMED = (PAYMENTS_NOTIFICATIONS, SYNC_COMMANDS, WORKFLOW_COMMANDS, AUTH_COMMANDS, AUTH_EVENTS)
+CONSUMED = (
+    PAYMENTS_NOTIFICATIONS,
+    SYNC_COMMANDS,
+    WORKFLOW_COMMANDS,
+    AUTH_COMMANDS,
+    AUTH_EVENTS,
+    SYNC_CHANGES,
+    *CDC_TOPICS,
+)
 
 
 def dead_letter(spec: TopicSpec) -> TopicSpec:
@@ -90,8 +109,9 @@ def all_topics() -> tuple[TopicSpec, ...]:
         AUTH_COMMANDS,
         AUTH_EVENTS,
         AUTH_REVOCATIONS,
+        SYNC_CHANGES,
     )
-    return events + SYNC_ENTITY_TOPICS + tuple(dead_letter(t) for t in CONSUMED)
+    return events + CDC_TOPICS + SYNC_ENTITY_TOPICS + tuple(dead_letter(t) for t in CONSUMED)
 
 
 def partitions_of(spec: TopicSpec, settings: Settings) -> int:

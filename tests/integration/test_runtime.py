@@ -18,7 +18,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from crm.settings import Settings, get_settings
 from runtime import connect, connectors, manager, postgres
-from runtime.postgres_bootstrap import LOS_DATABASE
+from simulators.sources import LOS
 from streams.topics import PAYMENTS_EVENTS, SYNC_ENTITY_TOPICS, partitions_of
 
 pytestmark = pytest.mark.integration
@@ -101,6 +101,7 @@ def test_postgres_is_logical_and_not_root(settings: Settings) -> None:
 
 
 def test_los_row_reaches_cdc_topic(settings: Settings) -> None:
+    # `crm up` applied every connector; applying again is an idempotent update.
     assert connectors.apply_connectors(settings, ["los"]) == 0
 
     def running() -> bool | None:
@@ -118,45 +119,41 @@ def test_los_row_reaches_cdc_topic(settings: Settings) -> None:
     stored = json.dumps(connect.rest(settings, "GET", "/connectors/los/config"))
     password = settings.database_password()
     assert password and password not in stored, "Connect must hold a reference, not the secret"
-    table = f"it_{uuid.uuid4().hex[:10]}"
-    dsn = settings.database_url("postgresql").rsplit("/", 1)[0] + f"/{LOS_DATABASE}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY, cif text NOT NULL)")
-        conn.execute(f"INSERT INTO {table} VALUES (1, 'CIF-0001')")
-    topic = settings.topic(f"cdc.los.public.{table}")
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
-    eventually(
-        lambda: True if topic in admin.list_topics(timeout=5).topics else None,
-        60,
-        f"topic {topic} created by Connect",
-    )
+    account, collateral = f"IT{uuid.uuid4().hex[:12]}", f"COL{uuid.uuid4().hex[:10]}"
+    dsn = settings.database_url("postgresql").rsplit("/", 1)[0] + f"/{LOS.database}"
+    topic = settings.topic("cdc.los.loan_collateral")
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
-            "group.id": f"it-{table}",
-            "auto.offset.reset": "earliest",
+            "group.id": f"it-{account}",
+            "auto.offset.reset": "latest",
         }
     )
     consumer.subscribe([topic])
     try:
+        # Wait for the assignment so the insert below lands after our starting offset.
+        eventually(lambda: consumer.poll(0.5) or consumer.assignment() or None, 30, "assigned")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO loan_collateral (account_number, collateral_number, cif)"
+                " VALUES (%s, %s, 'CIF-IT')",
+                (account, collateral),
+            )
 
         def change() -> dict[str, object] | None:
             message = consumer.poll(1.0)
-            if message is None or message.error():
+            if message is None or message.error() or message.value() is None:
                 return None
-            raw = message.value()
-            # A tombstone (after a delete) has no body: keep waiting for the insert.
-            if raw is None:
-                return None
-            value: dict[str, object] = json.loads(raw)
-            return value
+            value: dict[str, object] = json.loads(message.value())
+            after = value.get("after")
+            return value if isinstance(after, dict) and after["account_number"] == account else None
 
-        event = eventually(change, 60, f"a change event on {topic}")
+        event = eventually(change, 60, f"the change on {topic}")
     finally:
         consumer.close()
-        # Each run makes its own table and topic; leave neither behind.
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-        admin.delete_topics([topic], operation_timeout=10)
-    assert event["op"] in ("c", "r")
-    assert event["after"] == {"id": 1, "cif": "CIF-0001"}
+            conn.execute("DELETE FROM loan_collateral WHERE account_number = %s", (account,))
+    assert event["op"] == "c"
+    after = event["after"]
+    assert isinstance(after, dict)
+    assert (after["collateral_number"], after["cif"]) == (collateral, "CIF-IT")

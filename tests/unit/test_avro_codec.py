@@ -23,6 +23,8 @@ from streams.avro import (
     load_codec,
 )
 from streams.avro_catalog import SCHEMA_ROOT, Catalog, local_schemas, register_changes
+from streams.sync_avro import schema_name, to_avro
+from tests.unit.sync_samples import entity_samples
 
 PAID_AT = datetime(2025, 3, 14, 2, 30, 15, 123000, tzinfo=UTC)
 RECEIVED_AT = datetime(2025, 3, 14, 2, 30, 16, 1000, tzinfo=UTC)
@@ -70,6 +72,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "jobId": "job-42",
         "recordCount": 3_000_000,
         "message": "full load finished",
+        "naturalKeys": ["CIF000000001", "CIF000000002"],
+        "lastSourceTs": PAID_AT,
     },
     "crm.workflow.WorkflowEvent": {
         "eventId": "action:7f1c",
@@ -100,6 +104,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "expiresAt": PAID_AT,
         "reason": "LOGOUT",
     },
+    # One of each synchronized entity, as the sync service publishes them.
+    **{schema_name(e): to_avro(e) for e in entity_samples(PAID_AT)},
 }
 
 

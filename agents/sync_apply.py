@@ -1,0 +1,231 @@
+"""Stage 2 of sync: apply one customer's entity changes in order, holding orphans.
+
+Runs on sync.changes, keyed by CIF. A loan, collateral, contact or reference whose customer
+has not arrived is held in RocksDB (and listed in sync_metadata.orphan) until it does. Of
+several changes to one entity the newest source time wins, here and in PostgreSQL (the
+upsert's version guard), and only what PostgreSQL stored is published on the compacted
+sync.<entity> topics — a late, older change never becomes the topic's latest value.
+Order per batch: PostgreSQL → topics and events → release held records → ack.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from faust.tables import Table
+from faust.types import EventT, StreamT
+
+from domain.sync_entities import Customer, SyncEntity, key_text, owner_cif, type_name
+from persistence.models import sync as models
+from persistence.sink import PostgresSink, SinkDataError
+from streams.app import CrmApp
+from streams.avro import AvroDecodeError, codec_for
+from streams.batching import consume_in_batches, processing
+from streams.dlq import BadMessage, dead_letter
+from streams.metrics import BATCH_SECONDS, MESSAGES
+from streams.sync_avro import from_avro, schema_name, to_avro, to_row
+from streams.sync_events import entity_updated_events
+from streams.topics import SYNC_CHANGES, SYNC_EVENTS
+
+log = logging.getLogger(__name__)
+
+MODELS: dict[str, Any] = {
+    "customer": models.Customer,
+    "phone": models.Phone,
+    "address": models.Address,
+    "email": models.Email,
+    "loan": models.Loan,
+    "due_segmentation": models.DueSegmentation,
+    "collateral": models.Collateral,
+    "loan_collateral": models.LoanCollateral,
+    "reference_customer": models.ReferenceCustomer,
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    event: EventT
+    entity: SyncEntity
+
+
+def _newest(items: Iterable[Item]) -> dict[str, list[Item]]:
+    """Per entity type, one item per natural key: the newest source time, later on a tie."""
+    best: dict[tuple[str, tuple[str, ...]], Item] = {}
+    for item in items:
+        key = (type_name(item.entity), item.entity.natural_key())
+        kept = best.get(key)
+        if kept is None or item.entity.source_ts >= kept.entity.source_ts:
+            best[key] = item
+    grouped: dict[str, list[Item]] = defaultdict(list)
+    for (entity_type, _), item in best.items():
+        grouped[entity_type].append(item)
+    return grouped
+
+
+def _orphan_row(entity: SyncEntity, cif: str, now: datetime) -> dict[str, Any]:
+    return {
+        "entity_type": type_name(entity),
+        "natural_key": key_text(entity),
+        "cif": cif,
+        "source_system": entity.source_system,
+        "first_seen_at": now,
+    }
+
+
+def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
+    settings = app.settings
+    codec = codec_for(settings)
+    sinks: dict[str, PostgresSink] = {}
+    key_columns = {
+        name: [c.name for c in model.__table__.primary_key.columns]
+        for name, model in MODELS.items()
+    }
+    events_topic = settings.topic(SYNC_EVENTS.name)
+
+    async def sink(name: str) -> PostgresSink:
+        if name not in sinks:
+            pool = await app.db_pool()
+            if name == "orphan":
+                # Insert-or-nothing: first_seen_at keeps the first sighting.
+                sinks[name] = PostgresSink(
+                    pool, models.Orphan.__table__, ["entity_type", "natural_key"], update_columns=[]
+                )
+            elif name == "event":
+                sinks[name] = PostgresSink(
+                    pool, models.SyncEvent.__table__, ["event_id"], update_columns=[]
+                )
+            else:
+                table = MODELS[name].__table__
+                sinks[name] = PostgresSink(
+                    pool, table, key_columns[name], version_column="source_ts"
+                )
+        return sinks[name]
+
+    def decode(value: bytes | None) -> SyncEntity:
+        if value is None:
+            raise BadMessage("an entity change cannot be empty")
+        try:
+            schema, record = codec.decode(value)
+            return from_avro(schema, record)
+        except (AvroDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise BadMessage(str(exc)) from exc
+
+    async def store(name: str, items: list[Item], now: datetime) -> list[Item]:
+        """Upsert one entity type; return the items PostgreSQL stored (newer or equal)."""
+        target = await sink(name)
+        columns = key_columns[name]
+
+        def key_of(row: dict[str, Any]) -> tuple[Any, ...]:
+            return tuple(row[c] for c in columns)
+
+        rows = [to_row(i.entity, now) for i in items]
+        try:
+            stored = {tuple(r[:-1]) for r in await target.write_returning(rows)}
+            return [i for i, row in zip(items, rows, strict=True) if key_of(row) in stored]
+        except SinkDataError:
+            log.warning("%s: batch refused by PostgreSQL; writing its rows one by one", name)
+        kept: list[Item] = []
+        for item, row in zip(items, rows, strict=True):
+            try:
+                if await target.write_returning([row]):
+                    kept.append(item)
+            except SinkDataError as exc:
+                await dead_letter(app, item.event.message, exc)
+        return kept
+
+    async def publish(stored: dict[str, list[Item]], now: datetime) -> None:
+        for name, items in stored.items():
+            records = [
+                (
+                    key_text(i.entity).encode(),
+                    None
+                    if i.entity.is_deleted
+                    else codec.encode(schema_name(i.entity), to_avro(i.entity)),
+                )
+                for i in items
+            ]
+            await app.publisher.publish(settings.topic(f"sync.{name}"), records)
+        events = entity_updated_events([i.entity for items in stored.values() for i in items], now)
+        if events:
+            await (await sink("event")).write([e.row for e in events])
+            await app.publisher.publish(
+                events_topic, [(e.key, codec.encode(e.schema, e.record)) for e in events]
+            )
+
+    async def process(batch: list[EventT]) -> None:
+        with BATCH_SECONDS.labels(app.service_name, "sync-apply").time():
+            now = datetime.now(UTC)
+            ready: list[Item] = []
+            orphans: list[dict[str, Any]] = []
+            released: list[tuple[EventT, str]] = []
+            unheld: list[SyncEntity] = []
+            for event in batch:
+                with processing(event):
+                    raw = event.message.value
+                    try:
+                        entity = decode(raw)
+                    except BadMessage as exc:
+                        await dead_letter(app, event.message, exc)
+                        continue
+                    assert raw is not None  # decode refuses an empty value
+                    cif = owner_cif(entity)
+                    if isinstance(entity, Customer):
+                        if entity.cif not in seen:
+                            seen[entity.cif] = True
+                        # Checked on every customer change, not only the first: a crash
+                        # after the release but before the cleanup must release again.
+                        waiting = held.get(entity.cif)
+                        if waiting:
+                            unheld += [decode(base64.b64decode(v)) for v in waiting]
+                            ready += [Item(event, e) for e in unheld[-len(waiting) :]]
+                            released.append((event, entity.cif))
+                        ready.append(Item(event, entity))
+                    elif cif is None or cif in seen:
+                        ready.append(Item(event, entity))
+                    else:
+                        value = base64.b64encode(raw).decode()
+                        held[cif] = [*(held.get(cif) or []), value]
+                        orphans.append(_orphan_row(entity, cif, now))
+                    MESSAGES.labels(app.service_name, event.message.topic, "ok").inc()
+            stored: dict[str, list[Item]] = {}
+            for name, items in _newest(ready).items():
+                stored[name] = await store(name, items, now)
+            await (await sink("orphan")).write(orphans)
+            await publish(stored, now)
+            if released:
+                await release(released, unheld)
+
+    async def release(released: list[tuple[EventT, str]], entities: list[SyncEntity]) -> None:
+        """Forget held records once applied: the orphan list and the RocksDB entries."""
+        pool = await app.db_pool()
+        held_keys = [(type_name(e), key_text(e)) for e in entities]
+        if held_keys:
+            await pool.execute(
+                "DELETE FROM sync_metadata.orphan o USING unnest($1::text[], $2::text[]) AS"
+                " k(entity_type, natural_key) WHERE o.entity_type = k.entity_type"
+                " AND o.natural_key = k.natural_key",
+                [t for t, _ in held_keys],
+                [k for _, k in held_keys],
+            )
+        for event, cif in released:
+            with processing(event):
+                held.pop(cif, None)
+
+    topic = app.topic(
+        settings.topic(SYNC_CHANGES.name),
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+    )
+
+    @app.agent(topic, name="sync.apply")
+    async def apply(stream: StreamT) -> None:
+        await consume_in_batches(
+            app, stream, settings.sink_batch_size, settings.sink_flush_seconds, process
+        )
