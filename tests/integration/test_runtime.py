@@ -142,9 +142,10 @@ def test_los_row_reaches_cdc_topic(settings: Settings) -> None:
 
         def change() -> dict[str, object] | None:
             message = consumer.poll(1.0)
-            if message is None or message.error() or message.value() is None:
+            raw = None if message is None or message.error() else message.value()
+            if raw is None:
                 return None
-            value: dict[str, object] = json.loads(message.value())
+            value: dict[str, object] = json.loads(raw)
             after = value.get("after")
             return value if isinstance(after, dict) and after["account_number"] == account else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from domain.sync_entities import (
     Address,
@@ -20,7 +21,7 @@ from domain.sync_entities import (
 
 
 def entity_samples(ts: datetime) -> list[SyncEntity]:
-    meta = {"source_system": "T24", "source_record_id": "R1", "source_ts": ts}
+    meta: dict[str, Any] = {"source_system": "T24", "source_record_id": "R1", "source_ts": ts}
     return [
         Customer(
             **meta,
