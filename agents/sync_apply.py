@@ -10,9 +10,11 @@ Order per batch: PostgreSQL → topics and events → release held records → a
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
-from collections import defaultdict
+import uuid
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,28 +26,21 @@ from faust.types import EventT, StreamT
 from domain.sync_entities import Customer, SyncEntity, key_text, owner_cif, type_name
 from persistence.models import sync as models
 from persistence.sink import PostgresSink, SinkDataError
+from persistence.sync_jobs import add_progress
 from streams.app import CrmApp
 from streams.avro import AvroDecodeError, codec_for
 from streams.batching import consume_in_batches, processing
 from streams.dlq import BadMessage, dead_letter
 from streams.metrics import BATCH_SECONDS, MESSAGES
+from streams.publish import Record
 from streams.sync_avro import from_avro, schema_name, to_avro, to_row
 from streams.sync_events import entity_updated_events
+from streams.sync_jobs import job_of
 from streams.topics import SYNC_CHANGES, SYNC_EVENTS
 
 log = logging.getLogger(__name__)
 
-MODELS: dict[str, Any] = {
-    "customer": models.Customer,
-    "phone": models.Phone,
-    "address": models.Address,
-    "email": models.Email,
-    "loan": models.Loan,
-    "due_segmentation": models.DueSegmentation,
-    "collateral": models.Collateral,
-    "loan_collateral": models.LoanCollateral,
-    "reference_customer": models.ReferenceCustomer,
-}
+MODELS: dict[str, Any] = dict(models.ENTITY_MODELS)
 
 
 @dataclass(frozen=True)
@@ -116,8 +111,8 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
         except (AvroDecodeError, ValueError, KeyError, TypeError) as exc:
             raise BadMessage(str(exc)) from exc
 
-    async def store(name: str, items: list[Item], now: datetime) -> list[Item]:
-        """Upsert one entity type; return the items PostgreSQL stored (newer or equal)."""
+    async def store(name: str, items: list[Item], now: datetime) -> list[tuple[Item, bool]]:
+        """Upsert one entity type; return the items PostgreSQL stored, and if inserted."""
         target = await sink(name)
         columns = key_columns[name]
 
@@ -126,22 +121,41 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
 
         rows = [to_row(i.entity, now) for i in items]
         try:
-            stored = {tuple(r[:-1]) for r in await target.write_returning(rows)}
-            return [i for i, row in zip(items, rows, strict=True) if key_of(row) in stored]
+            stored = {tuple(r[:-1]): r[-1] for r in await target.write_returning(rows)}
+            pairs = zip(items, map(key_of, rows), strict=True)
+            return [(i, stored[k]) for i, k in pairs if k in stored]
         except SinkDataError:
             log.warning("%s: batch refused by PostgreSQL; writing its rows one by one", name)
-        kept: list[Item] = []
+        kept: list[tuple[Item, bool]] = []
         for item, row in zip(items, rows, strict=True):
             try:
-                if await target.write_returning([row]):
-                    kept.append(item)
+                for *_, inserted in await target.write_returning([row]):
+                    kept.append((item, inserted))
             except SinkDataError as exc:
                 await dead_letter(app, item.event.message, exc)
         return kept
 
+    async def count_for_jobs(stored: dict[str, list[tuple[Item, bool]]]) -> None:
+        progress: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
+        for pairs in stored.values():
+            for item, inserted in pairs:
+                if (job := job_of(item.event.message.headers)) is not None:
+                    kind = (
+                        "deleted"
+                        if item.entity.is_deleted
+                        else "created"
+                        if inserted
+                        else "updated"
+                    )
+                    progress[job][kind] += 1
+        if progress:
+            await add_progress(await app.db_pool(), progress)
+
     async def publish(stored: dict[str, list[Item]], now: datetime) -> None:
+        """Entities on their compacted topics (deletes as tombstones), then the SyncEvents."""
+        batches: dict[str, list[Record]] = {}
         for name, items in stored.items():
-            records = [
+            batches[settings.topic(f"sync.{name}")] = [
                 (
                     key_text(i.entity).encode(),
                     None
@@ -150,13 +164,11 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                 )
                 for i in items
             ]
-            await app.publisher.publish(settings.topic(f"sync.{name}"), records)
         events = entity_updated_events([i.entity for items in stored.values() for i in items], now)
         if events:
             await (await sink("event")).write([e.row for e in events])
-            await app.publisher.publish(
-                events_topic, [(e.key, codec.encode(e.schema, e.record)) for e in events]
-            )
+            batches[events_topic] = [(e.key, codec.encode(e.schema, e.record)) for e in events]
+        await app.publisher.publish_many(batches)
 
     async def process(batch: list[EventT]) -> None:
         with BATCH_SECONDS.labels(app.service_name, "sync-apply").time():
@@ -193,11 +205,17 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                         held[cif] = [*(held.get(cif) or []), value]
                         orphans.append(_orphan_row(entity, cif, now))
                     MESSAGES.labels(app.service_name, event.message.topic, "ok").inc()
-            stored: dict[str, list[Item]] = {}
-            for name, items in _newest(ready).items():
-                stored[name] = await store(name, items, now)
-            await (await sink("orphan")).write(orphans)
-            await publish(stored, now)
+            # One entity type per connection, all at once: the batch waits for the slowest
+            # table instead of the sum of them.
+            newest = _newest(ready)
+            orphan_sink = await sink("orphan")
+            results, _ = await asyncio.gather(
+                asyncio.gather(*(store(name, items, now) for name, items in newest.items())),
+                orphan_sink.write(orphans),
+            )
+            stored = dict(zip(newest, results, strict=True))
+            await publish({name: [i for i, _ in pairs] for name, pairs in stored.items()}, now)
+            await count_for_jobs(stored)
             if released:
                 await release(released, unheld)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,13 +26,16 @@ from domain.sync_entities import key_text, owner_cif
 from domain.t24_mapping import load_field_maps_file
 from persistence.models.sync import SyncError
 from persistence.sink import PostgresSink
+from persistence.sync_jobs import add_progress
 from simulators.sources import BY_NAME
 from streams.app import CrmApp
 from streams.avro import AvroEncodeError, codec_for
 from streams.batching import consume_in_batches
 from streams.dlq import dead_letter
 from streams.metrics import BATCH_SECONDS, MESSAGES
+from streams.publish import Headers, Record
 from streams.sync_avro import schema_name, to_avro
+from streams.sync_jobs import JOB_HEADER, JobWindows
 from streams.topics import CDC_TOPICS, SYNC_CHANGES
 
 log = logging.getLogger(__name__)
@@ -102,10 +107,13 @@ def register_ingest(app: CrmApp) -> None:
         for r in rejected:
             await dead_letter(app, r.event.message, r.error)
 
+    jobs = JobWindows(app)
+
     async def process(batch: list[EventT]) -> None:
         with BATCH_SECONDS.labels(app.service_name, "sync-ingest").time():
-            out: list[tuple[bytes, bytes | None]] = []
+            out: list[Record] = []
             rejected: list[Rejected] = []
+            progress: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
             for event in batch:
                 message = event.message
                 if message.value is None:
@@ -115,11 +123,15 @@ def register_ingest(app: CrmApp) -> None:
                 change: Change | None = None
                 try:
                     change = parse_change(message.value)
-                    encoded = [
+                    # An ad-hoc snapshot's rows count toward its job, downstream too.
+                    job = await jobs.of(source, change.source_ts) if change.incremental else None
+                    headers: Headers = [] if job is None else [(JOB_HEADER, str(job).encode())]
+                    encoded: list[Record] = [
                         # Due segments hang off a loan, not a customer: keyed by their own key.
                         (
                             (owner_cif(e) or key_text(e)).encode(),
                             codec.encode(schema_name(e), to_avro(e)),
+                            headers,
                         )
                         for e in transform.entities(source, table, change)
                     ]
@@ -127,12 +139,19 @@ def register_ingest(app: CrmApp) -> None:
                     row = (change.after or change.before) if change else None
                     rejected.append(Rejected(event, row or {}, exc))
                     MESSAGES.labels(app.service_name, message.topic, "rejected").inc()
+                    if change is not None and change.incremental:
+                        if (job := await jobs.of(source, change.source_ts)) is not None:
+                            progress[job]["errors"] += 1
                     continue
+                if job is not None:
+                    progress[job]["processed"] += 1
                 out.extend(encoded)
                 MESSAGES.labels(app.service_name, message.topic, "ok").inc()
             # Errors first: once the batch is acked, its bad records must already be kept.
             await record(rejected)
             await app.publisher.publish(changes_topic, out)
+            if progress:
+                await add_progress(await app.db_pool(), progress)
 
     topic = app.topic(*where, key_type=bytes, value_type=bytes)
 

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from crm.settings import SERVICES, Settings, get_settings
 
@@ -27,8 +28,36 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="access-token signing keys")
     keys.add_argument("action", choices=["rotate", "retire", "list"])
     keys.add_argument("kid", nargs="?", help="key id (retire)")
+    replay = sub.add_parser(
+        "replay", help="re-deliver topics from a time to a consumer group (stop it first)"
+    )
+    replay.add_argument("--group", required=True, help="consumer group, e.g. reporting-loader")
+    replay.add_argument(
+        "--from",
+        dest="since",
+        required=True,
+        type=datetime.fromisoformat,
+        help="ISO 8601 time with offset, e.g. 2026-11-29T08:00:00+00:00",
+    )
+    replay.add_argument("topics", nargs="+", help="topics, e.g. sync.customer sync.events")
     schemas = sub.add_parser("schemas", help="Avro schema catalog")
     schemas.add_argument("action", choices=["check", "register"])
+    demo = sub.add_parser(
+        "demo", help="synthetic source systems: generate a bank, simulate changes"
+    )
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    gen = demo_sub.add_parser("generate", help="load a synthetic population into T24, W4, LOS")
+    gen.add_argument("--customers", type=int, required=True, help="how many customers")
+    gen.add_argument("--seed", type=int, default=1, help="same seed, same rows (default 1)")
+    gen.add_argument("--start", type=int, default=0, help="index of the first customer")
+    gen.add_argument("--as-of", help="the bank day DPD is counted to, YYYY-MM-DD (default today)")
+    gen.add_argument("--chunk", type=int, default=1000, help="customers per COPY and commit")
+    churn = demo_sub.add_parser("churn", help="change the source databases at a steady rate")
+    churn.add_argument("--rate", type=float, required=True, help="changes per second")
+    churn.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    churn.add_argument("--seed", type=int, help="random seed (default: a fresh one)")
+    churn.add_argument("--start", type=int, help="change only customers from this index")
+    churn.add_argument("--customers", type=int, help="... and this many of them")
     return p
 
 
@@ -75,10 +104,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return connectors.connector_status(settings, args.names)
         case "keys":
             return _keys(settings, args.action, args.kid)
+        case "replay":
+            from streams.replay import replay
+
+            return replay(settings, args.group, args.since, args.topics)
         case "schemas":
             from streams.avro import catalog_cli
 
             return catalog_cli(settings, args.action)
+        case "demo":
+            from simulators.cli import demo
+
+            return demo(settings, args)
     return 2
 
 

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # Sinks: flushed at whichever comes first.
     sink_batch_size: int = Field(default=1000, ge=1)
     sink_flush_seconds: float = Field(default=0.5, gt=0)
+    # A record held for its customer longer than this is reported by verifyRelationships.
+    orphan_report_minutes: int = Field(default=60, ge=0)
 
     # Directory: Active Directory over LDAP. The embedded runtime runs a demo Samba AD DC on
     # loopback with plain LDAP; a real deployment points these at the bank's AD with StartTLS.
@@ -188,6 +190,14 @@ class Settings(BaseSettings):
 
     def asyncpg_dsn(self) -> str:
         return self.database_url(driver="postgresql")
+
+    def source_dsn(self, database: str) -> str:
+        """A simulated source database in the same cluster (the sync job's signal table).
+
+        A bank's deployment points the connectors at its own databases; the sync service
+        then needs only INSERT on each source's debezium_signal table.
+        """
+        return self.database_url(driver="postgresql").rsplit("/", 1)[0] + f"/{database}"
 
 
 @lru_cache(maxsize=1)

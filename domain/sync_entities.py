@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar, get_type_hints
 
 from domain.errors import ValidationError
@@ -337,17 +338,24 @@ def newer(existing_ts: datetime | None, incoming_ts: datetime) -> bool:
     return existing_ts is None or incoming_ts >= existing_ts
 
 
+@cache
+def _init_fields(cls: type[SyncEntity]) -> tuple[tuple[str, Any, bool], ...]:
+    """(name, type, required) of each constructor field; resolving hints is slow, do it once."""
+    hints = get_type_hints(cls)
+    return tuple((f.name, hints[f.name], f.default is MISSING) for f in fields(cls) if f.init)
+
+
 def _build(cls: type[E], row: TableRow, meta: dict[str, Any]) -> E:
     """Fill an entity's fields from the same-named mapped fields of the record."""
-    hints, kwargs = get_type_hints(cls), dict(meta)
-    for f in fields(cls):
-        if f.init and f.name not in meta:
-            value = row.get(f.name, hints[f.name])
-            if value is None and f.default is MISSING:
-                msg = f"{f.name} is required"
-                raise ValidationError(msg, field=f.name, code="MISSING_FIELD")
+    kwargs = dict(meta)
+    for name, kind, required in _init_fields(cls):
+        if name not in meta:
+            value = row.get(name, kind)
+            if value is None and required:
+                msg = f"{name} is required"
+                raise ValidationError(msg, field=name, code="MISSING_FIELD")
             if value is not None:
-                kwargs[f.name] = value
+                kwargs[name] = value
     return cls(**kwargs)
 
 

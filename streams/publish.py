@@ -8,7 +8,7 @@ dead-letter sends keep Faust's producer to themselves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -16,6 +16,10 @@ from crm.settings import Settings
 from streams.metrics import PUBLISHED
 
 FLUSH_TIMEOUT_SECONDS = 30.0
+
+Headers = list[tuple[str, str | bytes | None]]
+# (key, value) or (key, value, headers); a None value is a tombstone.
+Record = tuple[bytes, bytes | None] | tuple[bytes, bytes | None, Headers]
 
 
 class PublishError(RuntimeError):
@@ -37,30 +41,39 @@ class EventPublisher:
             }
         )
 
-    async def publish(self, topic: str, records: Sequence[tuple[bytes, bytes | None]]) -> None:
+    async def publish(self, topic: str, records: Sequence[Record]) -> None:
         """Send keyed records (None: a tombstone) and return once every one is acknowledged."""
-        if not records:
+        await self.publish_many({topic: records})
+
+    async def publish_many(self, batches: Mapping[str, Sequence[Record]]) -> None:
+        """Send records to several topics and wait once for all acknowledgements."""
+        if not any(batches.values()):
             return
         failures: list[str] = []
 
-        def delivered(err: KafkaError | None, _msg: Message) -> None:
+        def delivered(err: KafkaError | None, msg: Message) -> None:
             if err is not None:
-                failures.append(str(err))
+                failures.append(f"{msg.topic()}: {err}")
 
         loop = asyncio.get_running_loop()
-        for key, value in records:
-            while True:
-                try:
-                    self._producer.produce(topic, key=key, value=value, on_delivery=delivered)
-                    break
-                except BufferError:
-                    # The local queue is full: let it drain off the event loop, then retry.
-                    await loop.run_in_executor(None, self._producer.flush, 1.0)
+        for topic, records in batches.items():
+            for key, value, *extra in records:
+                headers = extra[0] if extra else None
+                while True:
+                    try:
+                        self._producer.produce(
+                            topic, key=key, value=value, headers=headers, on_delivery=delivered
+                        )
+                        break
+                    except BufferError:
+                        # The local queue is full: let it drain off the event loop, then retry.
+                        await loop.run_in_executor(None, self._producer.flush, 1.0)
         remaining = await loop.run_in_executor(None, self._producer.flush, FLUSH_TIMEOUT_SECONDS)
         if remaining or failures:
             detail = "; ".join(failures[:3]) or f"{remaining} not delivered in time"
-            raise PublishError(f"{topic}: {detail}")
-        PUBLISHED.labels(self._service, topic).inc(len(records))
+            raise PublishError(detail)
+        for topic, records in batches.items():
+            PUBLISHED.labels(self._service, topic).inc(len(records))
 
     def close(self) -> None:
         self._producer.flush(FLUSH_TIMEOUT_SECONDS)

@@ -70,6 +70,11 @@ SYNC_ENTITY_TOPICS = tuple(
 CDC_TOPICS = tuple(
     TopicSpec(f"cdc.{source.name}.{table}") for source in SOURCES for table in source.tables
 )
+# Debezium's notifications (snapshot started, progress, completed) per source: how a sync
+# job learns that its ad-hoc snapshot finished.
+CDC_NOTIFICATIONS = tuple(
+    TopicSpec(f"cdc.{source.name}.notifications", partitions=1) for source in SOURCES
+)
 # Canonical entity changes re-keyed by the customer they belong to, so one sync worker sees
 # a customer and everything hanging off it (held orphans, contact sets) in order.
 SYNC_CHANGES = TopicSpec("sync.changes", retention_days=7)
@@ -111,7 +116,13 @@ def all_topics() -> tuple[TopicSpec, ...]:
         AUTH_REVOCATIONS,
         SYNC_CHANGES,
     )
-    return events + CDC_TOPICS + SYNC_ENTITY_TOPICS + tuple(dead_letter(t) for t in CONSUMED)
+    return (
+        events
+        + CDC_TOPICS
+        + CDC_NOTIFICATIONS
+        + SYNC_ENTITY_TOPICS
+        + tuple(dead_letter(t) for t in CONSUMED)
+    )
 
 
 def partitions_of(spec: TopicSpec, settings: Settings) -> int:

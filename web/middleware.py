@@ -23,6 +23,8 @@ UNAVAILABLE = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
+    # "pool is closing" while the worker shuts down: another worker answers a retry.
+    asyncpg.InterfaceError,
     TimeoutError,
 )
 

@@ -32,7 +32,8 @@ def decode_cursor(cursor: str) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: thousands of nested "[" are valid JSON that json cannot decode.
         raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor") from exc
     if not isinstance(values, list):
         raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor")

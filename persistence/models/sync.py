@@ -299,3 +299,17 @@ class Orphan(Base):
     cif: Mapped[str]
     source_system: Mapped[str]
     first_seen_at: Mapped[dt.datetime]
+
+
+# Entity type name (as in domain.sync_entities.ENTITY_TYPES) → its table's model.
+ENTITY_MODELS: dict[str, type[SourceColumns]] = {
+    "customer": Customer,
+    "phone": Phone,
+    "address": Address,
+    "email": Email,
+    "loan": Loan,
+    "due_segmentation": DueSegmentation,
+    "collateral": Collateral,
+    "loan_collateral": LoanCollateral,
+    "reference_customer": ReferenceCustomer,
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -30,7 +31,11 @@ def test_cursor_round_trips_the_last_sort_key() -> None:
     assert decode_cursor(encode_cursor(key)) == key
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "eyJhIjoxfQ"])  # last: {"a":1}
+NESTED = base64.urlsafe_b64encode(b"[" * 100_000).decode()
+
+
+# {"a":1} is JSON but not a list; NESTED is JSON too deep for the decoder.
+@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "eyJhIjoxfQ", NESTED])
 def test_tampered_cursor_is_a_400_naming_the_field(cursor: str) -> None:
     with pytest.raises(ProblemError) as err:
         decode_cursor(cursor)

@@ -1,0 +1,194 @@
+"""List reads of the synchronized entities: customer search and the delinquent-loans list.
+
+Both page by keyset: rows after the sort key of the previous page's last row, never OFFSET.
+Every branch of the search is answered by an index (see persistence/models/sync.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from persistence.sync_read import CUSTOMER_COLUMNS, LOAN_COLUMNS, E
+
+# A list query slower than this gives its pool connection back and the caller a 503.
+LIST_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    # What a cursor's value must be for this sort (checked before it reaches SQL).
+    kind: type[str] | type[int] | type[Decimal]
+
+
+# Sort name (API) → column; every sort ends with the row's key so the order is total.
+CUSTOMER_SORTS: Mapping[str, SortKey] = {
+    "name": SortKey("name_folded", str),
+    "cif": SortKey("cif", str),
+}
+DELINQUENT_SORTS: Mapping[str, SortKey] = {
+    "dpd": SortKey("dpd", int),
+    "outstanding": SortKey("outstanding", Decimal),
+    "dueAmount": SortKey("due_amount", Decimal),
+    "accountNumber": SortKey("account_number", str),
+}
+
+
+@dataclass(frozen=True)
+class Keyset:
+    sort: str
+    descending: bool
+    limit: int
+    # (sort value, row key) of the previous page's last row; None on the first page.
+    after: tuple[Any, str] | None = None
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What one search box entry may be: a key, words of a name, a phone or id fragment."""
+
+    exact: str
+    words: tuple[str, ...] = ()
+    phone_digits: str | None = None
+    id_fragment: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSearch:
+    terms: SearchTerms
+    page: Keyset
+    status: str | None = None
+    customer_type: str | None = None
+    segment: str | None = None
+    # None: every customer; otherwise only these CIFs (the caller's row-level scope).
+    cifs: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class DelinquentQuery:
+    page: Keyset
+    dpd_min: int | None = None
+    dpd_max: int | None = None
+    delinquency_status: str | None = None
+    # Exact product, or a family: "CREDIT_CARD" also matches "CREDIT_CARD:GOLD".
+    product: str | None = None
+    cifs: frozenset[str] | None = None
+
+
+class _Sql:
+    """Numbered parameters for a statement assembled from optional conditions."""
+
+    def __init__(self) -> None:
+        self.args: list[Any] = []
+        self.where: list[str] = []
+
+    def arg(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def after(self, alias: str, column: str, key: str, page: Keyset) -> None:
+        """Only rows past the previous page's last (sort value, key)."""
+        if page.after is not None:
+            value, last_key = page.after
+            op = "<" if page.descending else ">"
+            self.where.append(
+                f"({alias}{column}, {alias}{key}) {op} ({self.arg(value)}, {self.arg(last_key)})"
+            )
+
+    def order(self, alias: str, column: str, key: str, page: Keyset, limit: str) -> str:
+        way = "DESC" if page.descending else "ASC"
+        return f"ORDER BY {alias}{column} {way}, {alias}{key} {way} LIMIT {limit}"
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def name_tsquery(words: tuple[str, ...]) -> str:
+    """All words, the last one as a prefix: what the user typed so far ("nguyen van a")."""
+    *whole, last = words
+    return " & ".join([*whole, f"{last}:*"])
+
+
+def _key_hits(q: _Sql, terms: SearchTerms) -> str:
+    """CIFs the entry finds as a key or a fragment of one: few rows, each branch on its index."""
+    exact = q.arg(terms.exact)
+    branches = [
+        f"SELECT cif FROM {E}.customer WHERE cif = {exact}",
+        f"SELECT cif FROM {E}.customer WHERE national_id = {exact}",
+        f"SELECT cif FROM {E}.loan WHERE account_number = {exact} AND NOT is_deleted",
+    ]
+    if terms.id_fragment:
+        pattern = q.arg(f"%{like_escape(terms.id_fragment)}%")
+        branches.append(f"SELECT cif FROM {E}.customer WHERE national_id LIKE {pattern}")
+    if terms.phone_digits:
+        pattern = q.arg(f"%{like_escape(terms.phone_digits)}%")
+        branches.append(f"SELECT cif FROM {E}.phone WHERE number LIKE {pattern} AND NOT is_deleted")
+    return " UNION ".join(branches)
+
+
+async def search_customers(conn: asyncpg.Connection, s: CustomerSearch) -> list[asyncpg.Record]:
+    """Return customers any kind of term matches, in page order; up to page.limit + 1 rows."""
+    # Keys and name words are two parts, each sorted and limited on its own: a key finds a
+    # handful of rows by primary key, and a common name ("nguyen") never makes the planner
+    # trade the key lookups for a scan of every customer.
+    q = _Sql()
+    keys = _key_hits(q, s.terms)
+    q.where.append("NOT c.is_deleted")
+    for column, value in (
+        ("status", s.status),
+        ("customer_type", s.customer_type),
+        ("segment", s.segment),
+    ):
+        if value is not None:
+            q.where.append(f"c.{column} = {q.arg(value)}")
+    if s.cifs is not None:
+        q.where.append(f"c.cif = ANY({q.arg(sorted(s.cifs))}::text[])")
+    sort = CUSTOMER_SORTS[s.page.sort].column
+    q.after("c.", sort, "cif", s.page)
+    # One row past the page tells the caller whether another page follows.
+    limit = q.arg(s.page.limit + 1)
+    filters = " AND ".join(q.where)
+    columns = ", ".join(f"c.{name.strip()}" for name in CUSTOMER_COLUMNS.split(","))
+    select = f"SELECT {columns}, c.name_folded FROM {E}.customer c"
+    order = q.order("c.", sort, "cif", s.page, limit)
+    parts = [f"{select} WHERE c.cif = ANY(ARRAY({keys})) AND {filters} {order}"]
+    if s.terms.words:
+        tsq = q.arg(name_tsquery(s.terms.words))
+        match = f"to_tsvector('simple', c.name_folded) @@ to_tsquery('simple', {tsq})"
+        parts.append(f"{select} WHERE {match} AND {filters} {order}")
+    union = " UNION ".join(f"({part})" for part in parts)
+    sql = f"SELECT * FROM ({union}) AS found {q.order('', sort, 'cif', s.page, limit)}"
+    rows: list[asyncpg.Record] = await conn.fetch(sql, *q.args, timeout=LIST_TIMEOUT_SECONDS)
+    return rows
+
+
+async def delinquent_loans(conn: asyncpg.Connection, d: DelinquentQuery) -> list[asyncpg.Record]:
+    """Return open loans past due in page order; up to page.limit + 1 rows."""
+    q = _Sql()
+    # The partial index ix_loan_delinquent's predicate, so the planner can use it.
+    q.where += ["NOT l.is_deleted", "l.status = 'OPEN'", "l.dpd > 0"]
+    if d.dpd_min is not None:
+        q.where.append(f"l.dpd >= {q.arg(d.dpd_min)}")
+    if d.dpd_max is not None:
+        q.where.append(f"l.dpd <= {q.arg(d.dpd_max)}")
+    if d.delinquency_status is not None:
+        q.where.append(f"l.delinquency_status = {q.arg(d.delinquency_status)}")
+    if d.product is not None:
+        exact = q.arg(d.product)
+        family = q.arg(f"{like_escape(d.product)}:%")
+        q.where.append(f"(l.product_type = {exact} OR l.product_type LIKE {family})")
+    if d.cifs is not None:
+        q.where.append(f"l.cif = ANY({q.arg(sorted(d.cifs))}::text[])")
+    sort = DELINQUENT_SORTS[d.page.sort].column
+    q.after("l.", sort, "account_number", d.page)
+    order = q.order("l.", sort, "account_number", d.page, q.arg(d.page.limit + 1))
+    columns = ", ".join(f"l.{name.strip()}" for name in LOAN_COLUMNS.split(","))
+    sql = f"SELECT {columns} FROM {E}.loan l WHERE {' AND '.join(q.where)} {order}"
+    rows: list[asyncpg.Record] = await conn.fetch(sql, *q.args, timeout=LIST_TIMEOUT_SECONDS)
+    return rows
