@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# The demo bank: 2,000 customers in the simulated T24, W4 and LOS, captured by Debezium.
 run: install
 	$(PY) -m crm up
+	$(PY) -m crm demo generate --customers 2000 --seed 1 --if-empty
+	@echo "demo bank loaded; watch it arrive: GET /api/sync/status (admin), or keep it changing:"
+	@echo "  .venv/bin/crm demo churn --rate 20"
 
 down: install
 	$(PY) -m crm down

@@ -25,6 +25,7 @@ from faust.types import EventT, StreamT
 
 from domain.sync_entities import Customer, SyncEntity, key_text, owner_cif, type_name
 from persistence.models import sync as models
+from persistence.retry import retrying
 from persistence.sink import PostgresSink, SinkDataError
 from persistence.sync_jobs import add_progress
 from streams.app import CrmApp
@@ -149,7 +150,8 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                     )
                     progress[job][kind] += 1
         if progress:
-            await add_progress(await app.db_pool(), progress)
+            pool = await app.db_pool()
+            await retrying(add_progress, pool, progress, what="sync_job progress")
 
     async def publish(stored: dict[str, list[Item]], now: datetime) -> None:
         """Entities on their compacted topics (deletes as tombstones), then the SyncEvents."""
@@ -224,12 +226,14 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
         pool = await app.db_pool()
         held_keys = [(type_name(e), key_text(e)) for e in entities]
         if held_keys:
-            await pool.execute(
+            await retrying(
+                pool.execute,
                 "DELETE FROM sync_metadata.orphan o USING unnest($1::text[], $2::text[]) AS"
                 " k(entity_type, natural_key) WHERE o.entity_type = k.entity_type"
                 " AND o.natural_key = k.natural_key",
                 [t for t, _ in held_keys],
                 [k for _, k in held_keys],
+                what="sync_metadata.orphan release",
             )
         for event, cif in released:
             with processing(event):

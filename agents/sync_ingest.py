@@ -25,6 +25,7 @@ from domain.errors import ValidationError
 from domain.sync_entities import key_text, owner_cif
 from domain.t24_mapping import load_field_maps_file
 from persistence.models.sync import SyncError
+from persistence.retry import retrying
 from persistence.sink import PostgresSink
 from persistence.sync_jobs import add_progress
 from simulators.sources import BY_NAME
@@ -151,7 +152,8 @@ def register_ingest(app: CrmApp) -> None:
             await record(rejected)
             await app.publisher.publish(changes_topic, out)
             if progress:
-                await add_progress(await app.db_pool(), progress)
+                pool = await app.db_pool()
+                await retrying(add_progress, pool, progress, what="sync_job progress")
 
     topic = app.topic(*where, key_type=bytes, value_type=bytes)
 

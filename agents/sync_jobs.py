@@ -15,6 +15,7 @@ from typing import Any
 from faust.types import EventT, StreamT
 
 from persistence.models.sync import SyncEvent
+from persistence.retry import retrying
 from persistence.sink import PostgresSink
 from persistence.sync_jobs import finish_job, get_job
 from streams.app import CrmApp
@@ -85,9 +86,9 @@ def register_jobs(app: CrmApp) -> None:
             now = datetime.now(UTC)
             message = None if status == "COMPLETED" else "Debezium aborted the snapshot"
             # Already closed: a redelivery after a crash publishes the (same) event again.
-            job = await finish_job(pool, job_id, status, message, now) or await get_job(
-                pool, job_id
-            )
+            job = await retrying(
+                finish_job, pool, job_id, status, message, now, what="sync_job finish"
+            ) or await retrying(get_job, pool, job_id, what="sync_job read")
             if job is None:
                 continue  # a snapshot someone signalled by hand, not through a job
             record, row = _event(job, event_type, now)

@@ -9,11 +9,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import auth, avro, faust_agent, kafka, limits, postgres
+from bench import auth, avro, faust_agent, kafka, limits, postgres, sync
 from bench.report import Result, render_table, write_json
 from crm.settings import Settings, get_settings
 
-STEPS = ("limits", "postgres", "pgbench", "kafka", "avro", "faust", "auth")
+STEPS = ("limits", "postgres", "pgbench", "kafka", "avro", "faust", "auth", "sync")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--token-checks", type=int, default=5_000, help="token verifications")
     p.add_argument("--pgbench-seconds", type=int, default=10)
     p.add_argument("--pgbench-clients", type=int, default=4)
+    p.add_argument("--sync-customers", type=int, default=20_000, help="customers loaded")
+    p.add_argument("--churn-rate", type=float, default=1_000, help="source changes/s asked")
+    p.add_argument("--churn-seconds", type=float, default=30)
     p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
     return p
 
@@ -60,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def limit(name: str) -> float | None:
         return found.get(name)
 
+    def upsert_rate() -> float | None:
+        """Raw COPY + upsert rows/s measured earlier in this run: the sync load's limit."""
+        return next(
+            (r.value for r in results if r.name == "PostgreSQL COPY staging + upsert (insert)"),
+            None,
+        )
+
     steps: dict[str, Callable[[], list[Result]]] = {
         "limits": lambda: [
             limits.disk_sequential_write(probe_dir),
@@ -84,6 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "faust": lambda: faust_agent.agent_rates(settings, args.faust_messages),
         "auth": lambda: auth.auth_costs(
             settings, "agent1", _demo_password(settings, "agent1"), args.logins, args.token_checks
+        ),
+        "sync": lambda: sync.sync_costs(
+            settings,
+            args.sync_customers,
+            upsert_rate(),
+            args.churn_rate,
+            args.churn_seconds,
+            _demo_password(settings, "admin"),
         ),
     }
     started = time.perf_counter()

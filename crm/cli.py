@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", type=int, default=0, help="index of the first customer")
     gen.add_argument("--as-of", help="the bank day DPD is counted to, YYYY-MM-DD (default today)")
     gen.add_argument("--chunk", type=int, default=1000, help="customers per COPY and commit")
+    gen.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing (exit 0) when the range is already loaded, as `make run` does",
+    )
     churn = demo_sub.add_parser("churn", help="change the source databases at a steady rate")
     churn.add_argument("--rate", type=float, required=True, help="changes per second")
     churn.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")

@@ -41,6 +41,9 @@ def _generate(settings: Settings, args: argparse.Namespace) -> int:
             settings, args.customers, args.seed, start=args.start, as_of=as_of, chunk=args.chunk
         )
     except KeysTaken as exc:
+        if args.if_empty:
+            print(f"demo data already loaded ({exc})")
+            return OK
         return _fail(str(exc))
     _summary(f"loaded customers {args.start}..{args.start + args.customers - 1}:", written)
     return OK

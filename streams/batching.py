@@ -33,6 +33,47 @@ def processing(event: Any) -> Iterator[None]:
         _current_event.reset(token)
 
 
+class HoleGuard:
+    """Notices a partition's offsets skipping ahead and reads the partition again from there.
+
+    Faust's fetcher can drop a fetched message when the flow is suspended for a rebalance
+    (see streams.faust_fixes): the stream then jumps from offset C-1 to C+1. Events after
+    the hole are left unacknowledged (the commit stays before C) and the consumer seeks back
+    to C, so C and what follows arrive again, in order. A hole seen again after its seek is a
+    real gap in the log (compaction, transaction markers) and is let through.
+    """
+
+    def __init__(self, app: CrmApp) -> None:
+        self._app = app
+        self._next: dict[Any, int] = {}
+        self._sought: dict[Any, int] = {}
+
+    def split(self, events: list[EventT]) -> tuple[list[EventT], dict[Any, int]]:
+        """The events to handle now, and per partition the offset to read again from."""
+        ready: list[EventT] = []
+        holes: dict[Any, int] = {}
+        # Faust's own record of each partition's committed position (next offset to read).
+        committed: dict[Any, int | None] = getattr(self._app.consumer, "_committed_offset", {})
+        for event in events:
+            tp, offset = event.message.tp, event.message.offset
+            if tp in holes:
+                continue
+            # After a rebalance the committed offset may be ahead of what this worker saw.
+            expected = max(self._next.get(tp, -1), committed.get(tp) or -1)
+            if 0 <= expected < offset and self._sought.get(tp) != expected:
+                holes[tp] = expected
+                continue
+            ready.append(event)
+            self._next[tp] = offset + 1
+        return ready, holes
+
+    async def reread(self, holes: dict[Any, int]) -> None:
+        for tp, offset in holes.items():
+            log.warning("%s[%s]: offset %d never arrived; reading again from it", *tp, offset)
+            self._sought[tp] = offset
+            await self._app.consumer.seek(tp, offset)
+
+
 async def consume_in_batches(
     app: CrmApp, stream: StreamT, size: int, within: float, handle: BatchHandler
 ) -> None:
@@ -45,11 +86,12 @@ async def consume_in_batches(
     an agent that died quietly would leave a partition stuck while /health says ok.
     """
     assert isinstance(stream, Stream)
+    guard = HoleGuard(app)
     async for batch in stream.noack_take(size, within):
         # Every event is handled and acked. Filtering by the consumer's current assignment was
         # tried and removed: mid-rebalance the assignment can read empty, and dropped events
         # were never fetched again, stalling the partition. Replays are idempotent instead.
-        events = list(batch)
+        events, holes = guard.split(list(batch))
         try:
             await handle(events)
         except Exception as exc:
@@ -58,3 +100,5 @@ async def consume_in_batches(
             raise
         for event in events:
             await stream.ack(event)
+        if holes:
+            await guard.reread(holes)

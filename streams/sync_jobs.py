@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from persistence.retry import retrying
 from persistence.sync_jobs import recent_jobs
 from simulators.sources import BY_NAME
 from streams.app import CrmApp
@@ -32,7 +33,8 @@ class JobWindows:
     async def of(self, source: str, read_at: datetime) -> uuid.UUID | None:
         """The job of a source (by its lower-case name) a snapshot row read then belongs to."""
         if time.monotonic() - self._read_at > _TTL_SECONDS:
-            self._jobs = await recent_jobs(await self._app.db_pool())
+            pool = await self._app.db_pool()
+            self._jobs = await retrying(recent_jobs, pool, what="sync_job lookup")
             self._read_at = time.monotonic()
         system = BY_NAME[source].system
         started = [job for s, job, at in self._jobs if s == system and at <= read_at]

@@ -13,11 +13,11 @@ import pytest
 
 from crm.settings import Settings
 from runtime import manager, processes
+from simulators.checksums import crm_side, source_side
 from simulators.churn import churn
 from simulators.generator import bank_today
 from simulators.keys import CHURN_FIRST_INDEX, IndexRange
 from simulators.loader import populate
-from tests.integration.checksums import crm_side, source_side
 from tests.integration.conftest import apoll
 
 pytestmark = pytest.mark.integration

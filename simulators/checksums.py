@@ -1,4 +1,6 @@
-"""Per-table checksums of one synthetic population: source databases versus the CRM's copy.
+"""Per-table checksums of a synthetic population: the source databases versus the CRM's copy.
+
+Used by the end-to-end tests and the sync benchmark to decide that the copy is complete.
 
 The source side reads T24's XML with PostgreSQL's own xpath(), not with the CRM's parser, so
 a mapping bug cannot hide by appearing on both sides. Each pair lists the same fields in the
@@ -14,7 +16,6 @@ import psycopg
 
 from crm.settings import Settings
 from simulators.keys import IndexRange
-from tests.integration.sources import source_dsn
 
 
 def c(n: int) -> str:
@@ -181,7 +182,7 @@ def source_side(settings: Settings, customers: IndexRange) -> dict[str, tuple[in
     out = {}
     for pair in PAIRS:
         low, high = customers.text(pair.prefix)
-        with psycopg.connect(source_dsn(settings, pair.database)) as conn:
+        with psycopg.connect(settings.source_dsn(pair.database)) as conn:
             row = conn.execute(pair.source_sql, (low, high)).fetchone()
         assert row is not None
         out[pair.name] = (int(row[0]), str(row[1]))

@@ -1,0 +1,246 @@
+"""Sync end to end: source databases → Debezium → Kafka → sync workers → PostgreSQL.
+
+Three measurements, each next to its reference from the same run:
+- initial load: entity changes per second from the first source COPY until every table's
+  checksum matches (simulators.checksums), against raw COPY + upsert on this machine;
+- freshness under churn: source commit → row written (last_synced_at - source_ts) p50/p99
+  for the changes made while the change simulator runs at the target rate;
+- read latency of GET /api/customers/:cif and a name search at a steady request rate.
+A second sync worker (worker index 1) runs beside the runtime's own for the whole step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from bench.report import Result
+from crm.settings import Settings
+from runtime import manager, processes
+from simulators.checksums import crm_side, source_side
+from simulators.churn import churn
+from simulators.generator import bank_today
+from simulators.keys import CHURN_FIRST_INDEX, IndexRange
+from simulators.loader import populate
+
+# Past every range the tests use (100M..900M from the bottom): the benchmark's own.
+BENCH_BASE = 800_000_000
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def second_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """Run sync worker 1 next to the runtime's worker 0; stop it afterwards."""
+    log = settings.log_dir / "bench-sync-1.log"
+    env = {**os.environ, "CRM_WORKER_INDEX": "1"}
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crm", "worker", "sync"], env=env, stdout=out, stderr=out
+        )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def _wait_converged(settings: Settings, scope: IndexRange, label: str) -> float:
+    """Poll the checksums until they match; print progress; return when they did."""
+    pool = await asyncpg.create_pool(settings.asyncpg_dsn(), min_size=1, max_size=2)
+    try:
+        source = source_side(settings, scope)
+        expected = sum(count for count, _ in source.values())
+        while True:
+            crm = await crm_side(pool, scope)
+            if crm == source:
+                return time.perf_counter()
+            have = sum(count for count, _ in crm.values())
+            print(f"  {label}: {have:,}/{expected:,} rows in the CRM", file=sys.stderr)
+            await asyncio.sleep(2)
+    finally:
+        await pool.close()
+
+
+def initial_load(settings: Settings, customers: int, upsert_rate: float | None) -> list[Result]:
+    start = BENCH_BASE + random.SystemRandom().randrange(0, 50_000) * 1000
+    scope = IndexRange(start, min(start + customers, CHURN_FIRST_INDEX))
+    began = time.perf_counter()
+    written = populate(
+        settings, customers, seed=42, start=start, as_of=bank_today(settings.bank_timezone)
+    )
+    loaded = time.perf_counter()
+    done = asyncio.run(_wait_converged(settings, scope, "initial load"))
+    entities = sum(count for count, _ in source_side(settings, scope).values())
+    elapsed = done - began
+    note = (
+        f"{customers:,} customers, {sum(written.values()):,} source rows, {entities:,} entities"
+        f" checksummed; source COPY took {loaded - began:.0f}s, all in sync after {elapsed:.0f}s"
+    )
+    return [
+        Result(
+            "sync initial load, end to end (2 workers)",
+            entities / elapsed,
+            "entities/s",
+            upsert_rate,
+            "COPY+upsert" if upsert_rate else "",
+            note,
+        )
+    ]
+
+
+async def _freshness(
+    settings: Settings, since: datetime, until: datetime
+) -> tuple[float, float, int]:
+    conn = await asyncpg.connect(settings.asyncpg_dsn())
+    try:
+        parts = " UNION ALL ".join(
+            f"SELECT extract(epoch FROM last_synced_at - source_ts) AS lag FROM sync_entities.{t}"
+            " WHERE source_ts >= $1 AND source_ts < $2"
+            for t in ("loan", "phone", "email", "reference_customer", "due_segmentation")
+        )
+        row = await conn.fetchrow(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag),"
+            f" percentile_cont(0.99) WITHIN GROUP (ORDER BY lag), count(*) FROM ({parts}) AS l",
+            since,
+            until,
+        )
+        assert row is not None
+        return float(row[0] or 0), float(row[1] or 0), int(row[2])
+    finally:
+        await conn.close()
+
+
+def freshness(settings: Settings, rate: float, seconds: float) -> list[Result]:
+    since = datetime.now(UTC)
+    done = churn(settings, rate, duration=seconds, seed=5)
+    until = datetime.now(UTC)
+    changes = sum(v for k, v in done.items() if k != "skipped")
+    time.sleep(10)  # let the tail of the changes arrive before measuring them
+    p50, p99, rows = asyncio.run(_freshness(settings, since, until))
+    note = f"churn asked {rate:.0f}/s, made {changes / seconds:,.0f}/s; {rows:,} rows measured"
+    return [
+        Result("sync freshness p50 (commit → row written)", p50 * 1000, "ms", note=note),
+        Result(
+            "sync freshness p99 (commit → row written)",
+            p99 * 1000,
+            "ms",
+            limit=2000,
+            limit_source="goal",
+            note=note,
+        ),
+    ]
+
+
+async def _latencies(
+    api: str, token: str, paths: list[str], rate: float, seconds: float
+) -> list[float]:
+    """Open-loop: start a request every 1/rate s whatever the previous ones do."""
+    out: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def one(session: aiohttp.ClientSession, path: str) -> None:
+        started = time.perf_counter()
+        async with session.get(api + path, headers=headers) as resp:
+            await resp.read()
+            if resp.status == 200:
+                out.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession() as session:
+        tasks = []
+        begin = time.perf_counter()
+        for i in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, begin + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(session, paths[i % len(paths)])))
+        await asyncio.gather(*tasks)
+    return sorted(out)
+
+
+async def _token(api: str, password: str) -> str:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(f"{api}/api/auth/login", json={"username": "admin", "password": password}) as r,
+    ):
+        body = await r.json()
+        return str(body["accessToken"])
+
+
+def read_latency(settings: Settings, password: str, rate: float, seconds: float) -> list[Result]:
+    api = f"http://127.0.0.1:{settings.nginx_port}"
+
+    async def run() -> list[Result]:
+        pool = await asyncpg.create_pool(settings.asyncpg_dsn(), min_size=1, max_size=2)
+        try:
+            cifs = [
+                r["cif"]
+                for r in await pool.fetch(
+                    "SELECT cif FROM sync_entities.customer WHERE NOT is_deleted"
+                    " ORDER BY random() LIMIT 500"
+                )
+            ]
+            total = await pool.fetchval("SELECT count(*) FROM sync_entities.customer")
+        finally:
+            await pool.close()
+        token = await _token(api, password)
+        results = []
+        for label, paths in (
+            ("GET /api/customers/:cif", [f"/api/customers/{c}" for c in cifs]),
+            ("GET /api/customers?q=<name>", ["/api/customers?q=nguyen%20van&limit=20"]),
+        ):
+            got = await _latencies(api, token, paths, rate, seconds)
+            note = f"{rate:.0f} req/s for {seconds:.0f}s, {len(got)} ok, {total:,} customers"
+            for q in (0.5, 0.99):
+                value = got[min(len(got) - 1, int(q * len(got)))] * 1000 if got else float("nan")
+                results.append(
+                    Result(
+                        f"{label} p{int(q * 100)}",
+                        value,
+                        "ms",
+                        limit=50 if q == 0.99 else None,
+                        limit_source="goal" if q == 0.99 else "",
+                        note=note,
+                    )
+                )
+        return results
+
+    return asyncio.run(run())
+
+
+def sync_costs(
+    settings: Settings,
+    customers: int,
+    upsert_rate: float | None,
+    churn_rate: float,
+    churn_seconds: float,
+    admin_password: str,
+) -> list[Result]:
+    assert manager.up(settings, only=None) == 0, "the whole system must be up"
+    worker0 = manager.BY_NAME["sync"].pid(settings)
+    results: list[Result] = []
+    with second_worker(settings) as worker1:
+        processes.wait_until(lambda: worker1.poll() is None, timeout=5, what="sync worker 1")
+        results += initial_load(settings, customers, upsert_rate)
+        memory = sum(_rss_mb(p) for p in (worker0, worker1.pid) if p is not None)
+        results.append(Result("sync workers' memory after the load (2 workers)", memory, "MB"))
+        results += freshness(settings, churn_rate, churn_seconds)
+    results += read_latency(settings, admin_password, 200, 10)
+    return results
