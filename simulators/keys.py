@@ -99,6 +99,10 @@ class IndexRange:
 
     def text(self, prefix: str) -> tuple[str, str]:
         """Half-open [low, high) bounds of text keys that start with prefix + 9 digits."""
+        if self.hi > MAX_INDEX:
+            # f"{hi:09d}" would have 10 digits and sort before "9…": past every 9-digit key
+            # instead ("~" sorts after the digits).
+            return f"{prefix}{self.lo:09d}", f"{prefix}{MAX_INDEX:09d}~"
         return f"{prefix}{self.lo:09d}", f"{prefix}{self.hi:09d}"
 
     def ids(self) -> tuple[int, int]:

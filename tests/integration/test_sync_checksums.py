@@ -4,46 +4,21 @@ the sync worker is killed in the middle of a load."""
 from __future__ import annotations
 
 import os
-import random
 import signal
-from typing import Any
 
 import asyncpg
 import pytest
 
 from crm.settings import Settings
 from runtime import manager, processes
-from simulators.checksums import crm_side, source_side
+from simulators.checksums import source_side
 from simulators.churn import churn
 from simulators.generator import bank_today
-from simulators.keys import CHURN_FIRST_INDEX, IndexRange
 from simulators.loader import populate
 from tests.integration.conftest import apoll
+from tests.integration.populations import converged, fresh
 
 pytestmark = pytest.mark.integration
-
-
-def fresh(size: int) -> IndexRange:
-    start = random.SystemRandom().randrange(100_000_000, CHURN_FIRST_INDEX - size, 1000)
-    return IndexRange(start, start + size)
-
-
-async def converged(
-    settings: Settings, db: asyncpg.Pool, scope: IndexRange, deadline: float
-) -> None:
-    """Wait until every table's checksum matches; fail showing the tables that differ."""
-    last: dict[str, Any] = {}
-
-    async def same() -> bool:
-        source, crm = source_side(settings, scope), await crm_side(db, scope)
-        last.clear()
-        last.update({k: (source[k], crm[k]) for k in source if source[k] != crm[k]})
-        return not last
-
-    try:
-        await apoll(same, deadline_s=deadline, what="matching checksums")
-    except AssertionError as exc:
-        raise AssertionError(f"tables still differ (source, crm): {last}") from exc
 
 
 async def test_load_and_churn_end_with_matching_checksums(
@@ -68,17 +43,18 @@ async def test_a_worker_killed_mid_load_ends_with_matching_checksums(
     populate(system, 1500, seed=9, start=scope.lo, as_of=bank_today(system.bank_timezone))
     low, high = scope.text("CIF")
 
-    async def some_arrived() -> bool:
-        count = await db.fetchval(
+    async def arrived() -> int:
+        count: int = await db.fetchval(
             "SELECT count(*) FROM sync_entities.customer WHERE cif >= $1 AND cif < $2", low, high
         )
-        return 0 < count < 1500 or count == 1500
+        return count
 
-    await apoll(some_arrived, deadline_s=300, what="the load to start arriving")
+    await apoll(arrived, deadline_s=300, what="the load to start arriving")
     sync = manager.BY_NAME["sync"]
     pid = sync.pid(system)
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
+    assert await arrived() < 1500, "killed in the middle of the load, not after it"
     processes.wait_until(lambda: not processes.is_alive(pid), timeout=30, what="sync to die")
     assert manager.up(system, only=["sync"]) == 0
     await converged(system, db, scope, deadline=600)

@@ -20,7 +20,7 @@ from runtime import connectors, manager
 from simulators.churn import churn
 from simulators.generator import bank_today
 from simulators.loader import populate
-from tests.integration.test_sync_checksums import converged, fresh
+from tests.integration.populations import converged, fresh
 
 pytestmark = pytest.mark.integration
 

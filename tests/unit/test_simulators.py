@@ -364,3 +364,13 @@ def test_missing_demo_arguments_exit_2() -> None:
     with pytest.raises(SystemExit) as info:
         crm_main(["demo", "churn"])
     assert info.value.code == 2
+
+
+def test_key_bounds_of_the_last_range_still_contain_its_keys() -> None:
+    from simulators.keys import CHURN_FIRST_INDEX, MAX_INDEX, IndexRange, cif
+
+    low, high = IndexRange(CHURN_FIRST_INDEX, MAX_INDEX + 1).text("CIF")
+    for n in (CHURN_FIRST_INDEX, CHURN_FIRST_INDEX + 1, MAX_INDEX - 1):
+        assert low <= cif(n) < high
+    low, high = IndexRange(5, 10).text("CIF")
+    assert low <= cif(9) < high and not cif(10) < high
