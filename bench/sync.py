@@ -21,12 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import asyncpg
 
 from bench.report import Result
 from crm.settings import Settings
+from domain.text_fold import fold
 from runtime import manager, processes
 from simulators.checksums import crm_side, source_side
 from simulators.churn import churn
@@ -190,13 +192,13 @@ def read_latency(settings: Settings, password: str, rate: float, seconds: float)
     async def run() -> list[Result]:
         pool = await asyncpg.create_pool(settings.asyncpg_dsn(), min_size=1, max_size=2)
         try:
-            cifs = [
-                r["cif"]
-                for r in await pool.fetch(
-                    "SELECT cif FROM sync_entities.customer WHERE NOT is_deleted"
-                    " ORDER BY random() LIMIT 500"
-                )
-            ]
+            sample = await pool.fetch(
+                "SELECT cif, name FROM sync_entities.customer WHERE NOT is_deleted"
+                " ORDER BY random() LIMIT 500"
+            )
+            cifs = [r["cif"] for r in sample]
+            # An agent looks a person up by full name, typed without accents.
+            names = [quote(fold(r["name"])) for r in sample]
             total = await pool.fetchval("SELECT count(*) FROM sync_entities.customer")
         finally:
             await pool.close()
@@ -204,7 +206,7 @@ def read_latency(settings: Settings, password: str, rate: float, seconds: float)
         results = []
         for label, paths in (
             ("GET /api/customers/:cif", [f"/api/customers/{c}" for c in cifs]),
-            ("GET /api/customers?q=<name>", ["/api/customers?q=nguyen%20van&limit=20"]),
+            ("GET /api/customers?q=<full name>", [f"/api/customers?q={n}&limit=20" for n in names]),
         ):
             got = await _latencies(api, token, paths, rate, seconds)
             note = f"{rate:.0f} req/s for {seconds:.0f}s, {len(got)} ok, {total:,} customers"

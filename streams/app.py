@@ -57,7 +57,7 @@ class CrmApp(faust.App):
 
     @property
     def publisher(self) -> EventPublisher:
-        """The service's own producer for Avro events (acks=all, one flush per batch)."""
+        """The service's own producer for Avro events (acks=all, each call waits for its own)."""
         if self._publisher is None:
             self._publisher = EventPublisher(self.settings, self.service_name)
         return self._publisher
@@ -66,6 +66,12 @@ class CrmApp(faust.App):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+    def close_publisher(self) -> None:
+        """Deliver what is queued and stop the delivery thread."""
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
 
 
 # How long a web view waits for acks=all before answering 503.

@@ -1,14 +1,18 @@
 """Publish already-encoded events with acks=all and wait until the broker has all of them.
 
-Events go through their own librdkafka producer, not Faust's buffered one: a batch of a
-thousand events waits for one flush instead of a thousand futures, and the changelog and
-dead-letter sends keep Faust's producer to themselves.
+Events go through their own librdkafka producer, not Faust's buffered one, so the changelog
+and dead-letter sends keep Faust's producer to themselves. Each call waits only for its own
+records: a delivery thread serves librdkafka's callbacks and settles one future per record.
+Concurrent callers (web requests publishing audit events, agents publishing batches) share
+the producer's batching instead of each waiting for a flush of everything in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -16,6 +20,8 @@ from crm.settings import Settings
 from streams.metrics import PUBLISHED
 
 FLUSH_TIMEOUT_SECONDS = 30.0
+# How long the delivery thread blocks in one poll: the delay to notice close().
+_POLL_SECONDS = 0.1
 
 Headers = list[tuple[str, str | bytes | None]]
 # (key, value) or (key, value, headers); a None value is a tombstone.
@@ -24,6 +30,15 @@ Record = tuple[bytes, bytes | None] | tuple[bytes, bytes | None, Headers]
 
 class PublishError(RuntimeError):
     """Some events were not acknowledged by the broker; the batch must not be committed."""
+
+
+def _settle(future: asyncio.Future[None], error: KafkaError | None, topic: str | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(PublishError(f"{topic}: {error}"))
 
 
 class EventPublisher:
@@ -40,40 +55,67 @@ class EventPublisher:
                 "client.id": f"crm-{service}-events",
             }
         )
+        self._closed = threading.Event()
+        self._poller = threading.Thread(
+            target=self._serve_deliveries, name=f"crm-{service}-deliveries", daemon=True
+        )
+        self._poller.start()
+
+    def _serve_deliveries(self) -> None:
+        while not self._closed.is_set():
+            self._producer.poll(_POLL_SECONDS)
 
     async def publish(self, topic: str, records: Sequence[Record]) -> None:
         """Send keyed records (None: a tombstone) and return once every one is acknowledged."""
         await self.publish_many({topic: records})
 
     async def publish_many(self, batches: Mapping[str, Sequence[Record]]) -> None:
-        """Send records to several topics and wait once for all acknowledgements."""
+        """Send records to several topics; return once the broker acknowledged every one."""
         if not any(batches.values()):
             return
-        failures: list[str] = []
-
-        def delivered(err: KafkaError | None, msg: Message) -> None:
-            if err is not None:
-                failures.append(f"{msg.topic()}: {err}")
-
         loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[None]] = []
+
+        def on_delivery(future: asyncio.Future[None]) -> Any:
+            def delivered(err: KafkaError | None, msg: Message) -> None:
+                try:
+                    loop.call_soon_threadsafe(_settle, future, err, msg.topic())
+                except RuntimeError:  # the loop is closed: nobody waits any more
+                    pass
+
+            return delivered
+
         for topic, records in batches.items():
             for key, value, *extra in records:
+                future = loop.create_future()
                 headers = extra[0] if extra else None
                 while True:
                     try:
                         self._producer.produce(
-                            topic, key=key, value=value, headers=headers, on_delivery=delivered
+                            topic,
+                            key=key,
+                            value=value,
+                            headers=headers,
+                            on_delivery=on_delivery(future),
                         )
                         break
                     except BufferError:
-                        # The local queue is full: let it drain off the event loop, then retry.
-                        await loop.run_in_executor(None, self._producer.flush, 1.0)
-        remaining = await loop.run_in_executor(None, self._producer.flush, FLUSH_TIMEOUT_SECONDS)
-        if remaining or failures:
-            detail = "; ".join(failures[:3]) or f"{remaining} not delivered in time"
-            raise PublishError(detail)
+                        # The local queue is full: the delivery thread drains it.
+                        await asyncio.sleep(0.01)
+                futures.append(future)
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), FLUSH_TIMEOUT_SECONDS
+            )
+        except TimeoutError as exc:
+            raise PublishError(f"not acknowledged within {FLUSH_TIMEOUT_SECONDS:.0f}s") from exc
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise PublishError("; ".join(str(f) for f in failures[:3]))
         for topic, records in batches.items():
             PUBLISHED.labels(self._service, topic).inc(len(records))
 
     def close(self) -> None:
+        self._closed.set()
+        self._poller.join(timeout=5)
         self._producer.flush(FLUSH_TIMEOUT_SECONDS)

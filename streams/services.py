@@ -127,6 +127,7 @@ def build_app(settings: Settings, service: ServiceName) -> CrmApp:
 
     async def _close(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await app.close_pool()
+        app.close_publisher()
 
     # mode's signal typing wants a positional-only sender; the runtime contract is the same.
     app.on_before_shutdown.connect(_close)  # type: ignore[arg-type]
