@@ -151,7 +151,7 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                     progress[job][kind] += 1
         if progress:
             pool = await app.db_pool()
-            await retrying(add_progress, pool, progress, what="sync_job progress")
+            await retrying(add_progress, pool, progress, what="sync_job progress", pool=pool)
 
     async def publish(stored: dict[str, list[Item]], now: datetime) -> None:
         """Entities on their compacted topics (deletes as tombstones), then the SyncEvents."""
@@ -234,6 +234,7 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                 [t for t, _ in held_keys],
                 [k for _, k in held_keys],
                 what="sync_metadata.orphan release",
+                pool=pool,
             )
         for event, cif in released:
             with processing(event):

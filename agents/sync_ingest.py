@@ -153,7 +153,7 @@ def register_ingest(app: CrmApp) -> None:
             await app.publisher.publish(changes_topic, out)
             if progress:
                 pool = await app.db_pool()
-                await retrying(add_progress, pool, progress, what="sync_job progress")
+                await retrying(add_progress, pool, progress, what="sync_job progress", pool=pool)
 
     topic = app.topic(*where, key_type=bytes, value_type=bytes)
 

@@ -87,8 +87,8 @@ def register_jobs(app: CrmApp) -> None:
             message = None if status == "COMPLETED" else "Debezium aborted the snapshot"
             # Already closed: a redelivery after a crash publishes the (same) event again.
             job = await retrying(
-                finish_job, pool, job_id, status, message, now, what="sync_job finish"
-            ) or await retrying(get_job, pool, job_id, what="sync_job read")
+                finish_job, pool, job_id, status, message, now, what="sync_job finish", pool=pool
+            ) or await retrying(get_job, pool, job_id, what="sync_job read", pool=pool)
             if job is None:
                 continue  # a snapshot someone signalled by hand, not through a job
             record, row = _event(job, event_type, now)

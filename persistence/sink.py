@@ -44,6 +44,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TransactionRollbackError,
+    # The client's view of a connection the server cut mid-operation; see _write_once.
+    asyncpg.InternalClientError,
 )
 # Retrying cannot fix these: the rows themselves are wrong; the caller dead-letters them.
 DATA_ERRORS: tuple[type[BaseException], ...] = (
@@ -178,19 +180,37 @@ class PostgresSink:
         self, columns: tuple[str, ...], records: list[tuple[Any, ...]], upsert: str, returning: bool
     ) -> list[tuple[Any, ...]]:
         async with self._pool.acquire(timeout=self._acquire_timeout) as connection:
-            async with connection.transaction():
-                await connection.execute(self._create_staging)
-                try:
-                    await connection.copy_records_to_table(
-                        self._staging, records=records, columns=list(columns)
-                    )
-                except (TypeError, ValueError, ArithmeticError) as exc:
-                    # asyncpg encodes COPY rows itself and lets a bad Python value's own
-                    # exception escape (a str for a timestamptz, "abc" for a numeric).
-                    raise SinkDataError(self.name, len(records), exc) from exc
-                if returning:
-                    return [tuple(r) for r in await connection.fetch(upsert)]
-                status: str = await connection.execute(upsert)
+            try:
+                return await self._in_transaction(connection, columns, records, upsert, returning)
+            except asyncpg.InternalClientError:
+                # The server cut the connection in the middle of a COPY (PostgreSQL shutting
+                # down): its protocol state is unusable, so it must not go back to the pool,
+                # and its siblings, cut at the same moment, are replaced as they come back.
+                connection.terminate()
+                await self._pool.expire_connections()
+                raise
+
+    async def _in_transaction(
+        self,
+        connection: asyncpg.Connection,
+        columns: tuple[str, ...],
+        records: list[tuple[Any, ...]],
+        upsert: str,
+        returning: bool,
+    ) -> list[tuple[Any, ...]]:
+        async with connection.transaction():
+            await connection.execute(self._create_staging)
+            try:
+                await connection.copy_records_to_table(
+                    self._staging, records=records, columns=list(columns)
+                )
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                # asyncpg encodes COPY rows itself and lets a bad Python value's own
+                # exception escape (a str for a timestamptz, "abc" for a numeric).
+                raise SinkDataError(self.name, len(records), exc) from exc
+            if returning:
+                return [tuple(r) for r in await connection.fetch(upsert)]
+            status: str = await connection.execute(upsert)
         # Status is "INSERT 0 <n>": rows skipped by the version guard are not counted. Only
         # the count matters to `write`, so it gets placeholder tuples.
         return [()] * int(status.rsplit(" ", 1)[1])

@@ -34,7 +34,7 @@ class JobWindows:
         """The job of a source (by its lower-case name) a snapshot row read then belongs to."""
         if time.monotonic() - self._read_at > _TTL_SECONDS:
             pool = await self._app.db_pool()
-            self._jobs = await retrying(recent_jobs, pool, what="sync_job lookup")
+            self._jobs = await retrying(recent_jobs, pool, what="sync_job lookup", pool=pool)
             self._read_at = time.monotonic()
         system = BY_NAME[source].system
         started = [job for s, job, at in self._jobs if s == system and at <= read_at]
