@@ -104,7 +104,7 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
         return sinks[name]
 
     def decode(value: bytes | None) -> SyncEntity:
-        if value is None:
+        if not value:
             raise BadMessage("an entity change cannot be empty")
         try:
             schema, record = codec.decode(value)
@@ -179,15 +179,18 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
             orphans: list[dict[str, Any]] = []
             released: list[tuple[EventT, str]] = []
             unheld: list[SyncEntity] = []
+            decoded: list[tuple[EventT, bytes, SyncEntity]] = []
             for event in batch:
+                raw: bytes = event.message.value or b""
+                try:
+                    decoded.append((event, raw, decode(raw)))
+                except BadMessage as exc:
+                    await dead_letter(app, event.message, exc)
+            # A child whose customer is in the same batch is applied with it, in whatever
+            # order the two arrived: holding it would cost two table writes for nothing.
+            arriving = {e.cif for _, _, e in decoded if isinstance(e, Customer)}
+            for event, raw, entity in decoded:
                 with processing(event):
-                    raw = event.message.value
-                    try:
-                        entity = decode(raw)
-                    except BadMessage as exc:
-                        await dead_letter(app, event.message, exc)
-                        continue
-                    assert raw is not None  # decode refuses an empty value
                     cif = owner_cif(entity)
                     if isinstance(entity, Customer):
                         if entity.cif not in seen:
@@ -200,7 +203,7 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                             ready += [Item(event, e) for e in unheld[-len(waiting) :]]
                             released.append((event, entity.cif))
                         ready.append(Item(event, entity))
-                    elif cif is None or cif in seen:
+                    elif cif is None or cif in arriving or cif in seen:
                         ready.append(Item(event, entity))
                     else:
                         value = base64.b64encode(raw).decode()

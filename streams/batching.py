@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -43,10 +44,35 @@ class HoleGuard:
     real gap in the log (compaction, transaction markers) and is let through.
     """
 
-    def __init__(self, app: CrmApp) -> None:
+    # A committed offset this worker has read past but not moved for this long means its
+    # message never reached the agent (dropped before the stream saw a hole): read again.
+    STALL_SECONDS = 30.0
+
+    def __init__(self, app: CrmApp, clock: Callable[[], float] = time.monotonic) -> None:
         self._app = app
+        self._clock = clock
         self._next: dict[Any, int] = {}
         self._sought: dict[Any, int] = {}
+        # Per partition: the committed offset last seen and since when it has not moved.
+        self._stuck: dict[Any, tuple[int, float]] = {}
+
+    def stalled(self) -> dict[Any, int]:
+        """Partitions whose commit sits behind what was handled for STALL_SECONDS."""
+        committed: dict[Any, int | None] = getattr(self._app.consumer, "_committed_offset", {})
+        now, out = self._clock(), {}
+        for tp, next_offset in self._next.items():
+            at = committed.get(tp)
+            if at is None or at >= next_offset:
+                self._stuck.pop(tp, None)
+                continue
+            seen, since = self._stuck.get(tp, (at, now))
+            if seen != at:
+                seen, since = at, now
+            self._stuck[tp] = (seen, since)
+            if now - since >= self.STALL_SECONDS:
+                out[tp] = at
+                self._stuck.pop(tp, None)
+        return out
 
     def split(self, events: list[EventT]) -> tuple[list[EventT], dict[Any, int]]:
         """The events to handle now, and per partition the offset to read again from."""
@@ -71,6 +97,7 @@ class HoleGuard:
         for tp, offset in holes.items():
             log.warning("%s[%s]: offset %d never arrived; reading again from it", *tp, offset)
             self._sought[tp] = offset
+            self._next[tp] = offset
             await self._app.consumer.seek(tp, offset)
 
 
@@ -100,5 +127,5 @@ async def consume_in_batches(
             raise
         for event in events:
             await stream.ack(event)
-        if holes:
+        if holes := {**guard.stalled(), **holes}:
             await guard.reread(holes)

@@ -89,3 +89,34 @@ def test_a_redelivery_after_a_rebalance_is_handled_not_flagged() -> None:
     assert len(ready) == 2 and not holes
     ready, holes = guard.split(events(79))  # replayed after a restart: idempotent, handled
     assert len(ready) == 1 and not holes
+
+
+async def test_a_commit_stuck_behind_what_was_handled_is_read_again() -> None:
+    fake = FakeConsumer({TP: 200})
+    now = [0.0]
+    guard = HoleGuard(SimpleNamespace(consumer=fake), clock=lambda: now[0])  # type: ignore[arg-type]
+    guard.split(events(200, 201, 202))
+    fake._committed_offset[TP] = 201  # 201 committed; 202 handled and waiting: normal
+    assert guard.stalled() == {}
+    now[0] = 10.0
+    guard.split(events(203, 204))
+    assert guard.stalled() == {}, "not for long yet"
+    now[0] = 10.0 + HoleGuard.STALL_SECONDS
+    stalled = guard.stalled()
+    assert stalled == {TP: 201}
+    await guard.reread(stalled)
+    assert fake.sought == [(TP, 201)]
+    ready, holes = guard.split(events(201, 202, 203))
+    assert [e.message.offset for e in ready] == [201, 202, 203] and not holes
+
+
+def test_a_commit_that_moves_is_not_stalled() -> None:
+    fake = FakeConsumer({TP: 10})
+    now = [0.0]
+    guard = HoleGuard(SimpleNamespace(consumer=fake), clock=lambda: now[0])  # type: ignore[arg-type]
+    for step in range(1, 10):
+        ready, holes = guard.split(events(*range(step * 10, step * 10 + 10)))
+        assert len(ready) == 10 and not holes
+        fake._committed_offset[TP] = step * 10 + 5  # behind what was handled, but moving
+        now[0] += 20
+        assert guard.stalled() == {}
