@@ -38,5 +38,6 @@ def run_paced(
             # After a stall, make up at most one second of lost changes, not the whole gap.
             due = max(due + 1 / rate, clock() - 1.0)
     except KeyboardInterrupt:
-        pass
+        # Ctrl-C is how an operator ends an open-ended churn run: report what was done.
+        return done
     return done

@@ -10,6 +10,7 @@ the producer's batching instead of each waiting for a flush of everything in fli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -78,10 +79,9 @@ class EventPublisher:
 
         def on_delivery(future: asyncio.Future[None]) -> Any:
             def delivered(err: KafkaError | None, msg: Message) -> None:
-                try:
+                # A closed loop (shutdown) has nobody waiting for this delivery any more.
+                with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(_settle, future, err, msg.topic())
-                except RuntimeError:  # the loop is closed: nobody waits any more
-                    pass
 
             return delivered
 
