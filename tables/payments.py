@@ -3,37 +3,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import faust
 from faust.tables import Table
 
 from domain.payments import LoanLedger
+from tables.raw import raw_keyed_table
 
 LEDGER_TABLE = "loan-ledger"
 
 
 def loan_ledger(app: faust.App) -> Table:
-    """Per-loan payment ledger keyed by account number, co-partitioned with notifications.
-
-    Raw string keys and the producer's murmur2 partitioner put every changelog entry in the
-    same partition number as the notification that caused it, which table_route relies on.
-    """
-    table = cast(
-        "Table[str, dict[str, Any]]",
-        app.Table(
-            LEDGER_TABLE,
-            key_type=str,
-            value_type=None,
-            partitions=app.conf.topic_partitions,
-            use_partitioner=True,
-        ),
-    )
-    # Faust picks JSON for str keys ('"LD1"'), whose murmur2 differs from the source key's,
-    # and has already built the changelog topic with it: rebuild it with raw keys.
-    table.key_serializer = "raw"
-    table.changelog_topic = table._new_changelog_topic()
-    return table
+    """Per-loan payment ledger keyed by account number, co-partitioned with notifications."""
+    return raw_keyed_table(app, LEDGER_TABLE)
 
 
 def ledger_to_json(ledger: LoanLedger) -> dict[str, Any]:
