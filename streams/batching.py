@@ -98,7 +98,9 @@ class HoleGuard:
             log.warning("%s[%s]: offset %d never arrived; reading again from it", *tp, offset)
             self._sought[tp] = offset
             self._next[tp] = offset
-            await self._app.consumer.seek(tp, offset)
+        # seek_wait, not seek: the Kafka consumer lives in Faust's consumer thread, and only
+        # seek_wait hands the call to that thread (seek touches it from this one).
+        await self._app.consumer.seek_wait(holes)
 
 
 async def consume_in_batches(

@@ -47,8 +47,8 @@ class FakeConsumer:
     _committed_offset: dict[Any, int | None] = field(default_factory=dict)
     sought: list[tuple[Any, int]] = field(default_factory=list)
 
-    async def seek(self, tp: Any, offset: int) -> None:
-        self.sought.append((tp, offset))
+    async def seek_wait(self, partitions: dict[Any, int]) -> None:
+        self.sought.extend(partitions.items())
 
 
 def events(*offsets: int, tp: Any = TP) -> list[Any]:
