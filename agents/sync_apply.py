@@ -41,8 +41,6 @@ from streams.topics import SYNC_CHANGES, SYNC_EVENTS
 
 log = logging.getLogger(__name__)
 
-MODELS: dict[str, Any] = dict(models.ENTITY_MODELS)
-
 
 @dataclass(frozen=True)
 class Item:
@@ -78,10 +76,7 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
     settings = app.settings
     codec = codec_for(settings)
     sinks: dict[str, PostgresSink] = {}
-    key_columns = {
-        name: [c.name for c in model.__table__.primary_key.columns]
-        for name, model in MODELS.items()
-    }
+    key_columns = {name: models.key_columns(name) for name in models.ENTITY_MODELS}
     events_topic = settings.topic(SYNC_EVENTS.name)
 
     async def sink(name: str) -> PostgresSink:
@@ -97,7 +92,7 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                     pool, models.SyncEvent.__table__, ["event_id"], update_columns=[]
                 )
             else:
-                table = MODELS[name].__table__
+                table = models.ENTITY_MODELS[name].__table__
                 sinks[name] = PostgresSink(
                     pool, table, key_columns[name], version_column="source_ts"
                 )

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from domain.sync_entities import ENTITY_TYPES
-from persistence.models.sync import ENTITY_MODELS
+from persistence.models.sync import key_columns
 
 
 async def entity_counts(pool: asyncpg.Pool) -> list[dict[str, Any]]:
@@ -74,7 +74,7 @@ async def stale(
     pool: asyncpg.Pool, entity_type: str, since: datetime, source: str | None, limit: int
 ) -> tuple[int, list[Any]]:
     """Live entities their source has not confirmed (changed or snapshotted) since a time."""
-    keys = ", ".join(c.name for c in _model_keys(entity_type))
+    keys = ", ".join(key_columns(entity_type))
     where = "NOT is_deleted AND last_synced_at < $1 AND ($2::text IS NULL OR source_system = $2)"
     table = f"sync_entities.{entity_type}"
     total = await pool.fetchval(f"SELECT count(*) FROM {table} WHERE {where}", since, source)
@@ -86,8 +86,3 @@ async def stale(
         limit,
     )
     return int(total), [dict(r) for r in rows]
-
-
-def _model_keys(entity_type: str) -> list[Any]:
-    table: Any = ENTITY_MODELS[entity_type].__table__  # type: ignore[attr-defined]
-    return list(table.primary_key.columns)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Numeric,
     UniqueConstraint,
     func,
+    inspect,
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
@@ -302,7 +303,7 @@ class Orphan(Base):
 
 
 # Entity type name (as in domain.sync_entities.ENTITY_TYPES) → its table's model.
-ENTITY_MODELS: dict[str, type[SourceColumns]] = {
+ENTITY_MODELS: dict[str, type[Base]] = {
     "customer": Customer,
     "phone": Phone,
     "address": Address,
@@ -313,3 +314,8 @@ ENTITY_MODELS: dict[str, type[SourceColumns]] = {
     "loan_collateral": LoanCollateral,
     "reference_customer": ReferenceCustomer,
 }
+
+
+def key_columns(entity_type: str) -> list[str]:
+    """The natural-key columns of an entity type's table (its primary key), in order."""
+    return [c.name for c in inspect(ENTITY_MODELS[entity_type]).primary_key]

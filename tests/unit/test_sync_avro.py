@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from agents.sync_apply import MODELS, Item, _newest
+from agents.sync_apply import Item, _newest
 from domain.sync_entities import ENTITY_TYPES, Customer, Loan
+from persistence.models.sync import ENTITY_MODELS
 from streams.avro import load_codec
 from streams.avro_catalog import SCHEMA_ROOT
 from streams.sync_avro import SCHEMA_NAMES, camel, from_avro, schema_name, to_avro, to_row
@@ -31,7 +32,7 @@ def test_schema_file_lists_exactly_the_entity_fields(entity_type: str) -> None:
 
 @pytest.mark.parametrize("entity_type", sorted(ENTITY_TYPES))
 def test_model_columns_are_the_entity_fields_plus_sync_columns(entity_type: str) -> None:
-    columns = {c.name for c in MODELS[entity_type].__table__.columns}
+    columns = {c.name for c in ENTITY_MODELS[entity_type].__table__.columns}
     extra = {"last_synced_at"} | ({"name_folded"} if entity_type == "customer" else set())
     assert columns == {f.name for f in fields(ENTITY_TYPES[entity_type])} | extra
 
