@@ -6,8 +6,8 @@ against a missing offset at the head of that run is off by one (faust-streaming 
 acknowledged, acknowledgements C+1… are committed anyway, and C is skipped for good. A
 message goes unacknowledged like that when the fetcher drops it while the flow is
 suspended (a rebalance), so after a restart the CRM lost a source change (found by the
-sync kill test). Here a head gap holds the commit back instead; streams.batching then
-reads the partition again from the missing offset.
+sync kill test). Here a head gap holds the commit back instead: the message is read again
+from the committed offset after the next rebalance or restart, never skipped.
 """
 
 from __future__ import annotations
