@@ -1,24 +1,43 @@
-"""Payments agents: apply notifications exactly once per reference, sink them, publish events."""
+"""Payments agents: keep each loan's view, apply notifications exactly once, sink, publish.
+
+One agent reads three co-partitioned topics keyed by loan account — notifications, the
+core's loans (sync.loan) and the core's due segments re-keyed by account — so the worker
+that owns a loan's ledger sees its payments and its core figures in order.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from faust.types import EventT, StreamT
 
-from domain.payments import Outcome, PaymentNotification, apply_notification
-from persistence.models.payments import Payment
-from persistence.sink import PostgresSink, SinkDataError
+from domain.allocation import DEFAULT_ORDER, Component
+from domain.loan_ledger import Decision, LoanLedger, receive, update_core, update_segment
+from domain.payments import PaymentNotification
 from streams.app import CrmApp
 from streams.avro import codec_for
 from streams.batching import consume_in_batches, processing
 from streams.dlq import BadMessage, dead_letter
 from streams.metrics import BATCH_SECONDS, MESSAGES
-from streams.payments import EVENT, notification_from_avro, payment_event, payment_row
-from streams.topics import PAYMENTS_EVENTS, PAYMENTS_NOTIFICATIONS
+from streams.payment_sinks import PaymentSinks
+from streams.payment_sources import (
+    SEGMENT_KEY_HEADER,
+    core_loan_of,
+    due_segment_of,
+    rekey_segment,
+)
+from streams.payments import EVENT, notification_from_avro, payment_event
+from streams.topics import (
+    PAYMENTS_EVENTS,
+    PAYMENTS_LOAN_SEGMENTS,
+    PAYMENTS_NOTIFICATIONS,
+    SYNC_DUE_SEGMENTATION,
+    SYNC_LOAN,
+)
 from tables.payments import ledger_from_json, ledger_to_json
 
 log = logging.getLogger(__name__)
@@ -26,12 +45,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Handled:
+    """One message's effect: the decisions it produced and the ledger value before it."""
+
     event: EventT
     key: str
-    row: dict[str, Any] | None
-    published: tuple[bytes, bytes]
-    # The ledger value before this message, to put back if PostgreSQL refuses its row.
-    previous: dict[str, Any] | None
+    decisions: list[Decision] = field(default_factory=list)
+    # To put back if PostgreSQL refuses the message's rows.
+    previous: dict[str, Any] | None = None
 
 
 def notifications_topic(app: CrmApp) -> faust.TopicT:
@@ -43,14 +63,22 @@ def notifications_topic(app: CrmApp) -> faust.TopicT:
     )
 
 
-def register(app: CrmApp, ledger: faust.Table) -> None:
-    """Attach the notification agent to the payments app."""
+def register(
+    app: CrmApp, ledger: faust.Table, order: tuple[Component, ...] = DEFAULT_ORDER
+) -> None:
+    """Attach the payments agents to the payments app."""
     settings = app.settings
     codec = codec_for(settings)
+    names = {
+        "notification": settings.topic(PAYMENTS_NOTIFICATIONS.name),
+        "loan": settings.topic(SYNC_LOAN.name),
+        "segment": settings.topic(PAYMENTS_LOAN_SEGMENTS.name),
+    }
+    kind_of_topic = {topic: kind for kind, topic in names.items()}
     events_topic = settings.topic(PAYMENTS_EVENTS.name)
-    sink: PostgresSink | None = None
+    sinks = PaymentSinks(app)
 
-    def decode(event: EventT) -> PaymentNotification:
+    def decode_notification(event: EventT) -> PaymentNotification:
         """Everything that can be wrong with the message itself is a BadMessage."""
         message = event.message
         try:
@@ -64,50 +92,41 @@ def register(app: CrmApp, ledger: faust.Table) -> None:
             raise BadMessage(f"key {message.key!r} is not loan {notification.loan_account_number}")
         return notification
 
-    def handle(event: EventT) -> Handled:
-        notification = decode(event)
-        key = notification.loan_account_number
-        previous = ledger.get(key)
-        outcome, updated = apply_notification(ledger_from_json(previous), notification)
-        # Row and event are built before the table changes: a failure here leaves no trace.
-        row = None
-        if outcome is not Outcome.CONFLICT:
-            digest = notification.content_hash()
-            row = payment_row(notification, status="RECEIVED", content_hash=digest)
-        published = (key.encode(), codec.encode(EVENT, payment_event(notification, outcome)))
-        if outcome is not Outcome.CONFLICT:
-            # Written for duplicates too: a crash after the RocksDB write but before the
-            # changelog send would otherwise leave the changelog without this payment.
-            ledger[key] = ledger_to_json(updated)
-        MESSAGES.labels(app.service_name, event.message.topic, outcome.value).inc()
-        return Handled(event, key, row, published, previous)
-
-    async def flush(handled: list[Handled]) -> list[Handled]:
-        """Sink the batch's rows; rows PostgreSQL refuses are dead-lettered one by one."""
-        nonlocal sink
-        if sink is None:
-            # Insert-or-nothing: a redelivery must not rewrite what the first receipt stored.
-            pool = await app.db_pool()
-            sink = PostgresSink(pool, Payment.__table__, ["reference_number"], update_columns=[])
+    def account_of(event: EventT) -> str:
+        key = event.message.key
+        if not key:
+            raise BadMessage("a message keyed by loan account has no key")
         try:
-            await sink.write([h.row for h in handled if h.row is not None])
-            return handled
-        except SinkDataError:
-            log.warning("batch refused by PostgreSQL; writing its rows one by one")
-        kept: list[Handled] = []
-        for h in handled:
-            try:
-                if h.row is not None:
-                    await sink.write([h.row])
-                kept.append(h)
-            except SinkDataError as exc:
-                with processing(h.event):
-                    if h.previous is not None:
-                        ledger[h.key] = h.previous
-                    elif h.key in ledger:
-                        del ledger[h.key]
-                await dead_letter(app, h.event.message, exc)
-        return kept
+            return bytes(key).decode()
+        except UnicodeDecodeError as exc:
+            raise BadMessage("the key is not UTF-8") from exc
+
+    def handle(event: EventT) -> Handled:
+        kind = kind_of_topic[event.message.topic]
+        account = account_of(event)
+        previous = ledger.get(account)
+        current: LoanLedger | None = ledger_from_json(previous)
+        handled = Handled(event, account, previous=previous)
+        match kind:
+            case "notification":
+                decision, updated = receive(current, decode_notification(event), order)
+                handled.decisions.append(decision)
+                MESSAGES.labels(app.service_name, event.message.topic, decision.outcome).inc()
+            case "loan":
+                core = core_loan_of(codec, account, event.message.value)
+                handled.decisions, updated = update_core(current, account, core, order)
+                MESSAGES.labels(app.service_name, event.message.topic, "core").inc()
+            case _:
+                headers = dict(event.message.headers or [])
+                natural_key = headers.get(SEGMENT_KEY_HEADER)
+                day, due = due_segment_of(codec, account, natural_key, event.message.value)
+                updated = update_segment(current, account, day, due)
+                MESSAGES.labels(app.service_name, event.message.topic, "segment").inc()
+        if updated != current:
+            # Written before the sink: a crash in between replays the message, and the
+            # ledger recognises it (duplicate) and hands back the same decision.
+            ledger[account] = ledger_to_json(updated)
+        return handled
 
     async def process(batch: list[EventT]) -> None:
         with BATCH_SECONDS.labels(app.service_name, "apply-notifications").time():
@@ -119,11 +138,67 @@ def register(app: CrmApp, ledger: faust.Table) -> None:
                     except BadMessage as exc:
                         await dead_letter(app, event.message, exc)
             # Commit order: flush sinks → produce → ack (Faust then commits the offsets).
-            kept = await flush(handled)
-            await app.publisher.publish(events_topic, [h.published for h in kept])
+            now = datetime.now(UTC)
+            kept = await sinks.flush(handled, now, restore)
+            events = [
+                (h.key.encode(), codec.encode(EVENT, payment_event(d, now)))
+                for h in kept
+                for d in h.decisions
+            ]
+            await app.publisher.publish(events_topic, events)
 
-    @app.agent(notifications_topic(app), name="payments.apply-notifications")
+    async def restore(h: Handled, error: BaseException) -> None:
+        """PostgreSQL refused this message's rows: undo its ledger change, dead-letter it."""
+        with processing(h.event):
+            if h.previous is not None:
+                ledger[h.key] = h.previous
+            elif h.key in ledger:
+                del ledger[h.key]
+        await dead_letter(app, h.event.message, error)
+
+    sources = app.topic(
+        *names.values(),
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+    )
+
+    @app.agent(sources, name="payments.apply-notifications")
     async def apply_notifications(stream: StreamT) -> None:
         await consume_in_batches(
             app, stream, settings.sink_batch_size, settings.sink_flush_seconds, process
+        )
+
+    @app.task
+    async def learn_ledger_partitions() -> None:
+        """Fetch the ledger changelog's metadata before the first ledger read arrives.
+
+        `table_route` hashes a key to a partition with the producer's metadata of the
+        changelog topic, which the producer only fetches on its first write there: a
+        worker that had written nothing yet failed every ledger read with a TypeError.
+        """
+        producer = app.producer._ensure_producer()  # type: ignore[attr-defined]
+        await producer.partitions_for(ledger.changelog_topic.get_topic_name())
+
+    segments_in = app.topic(
+        settings.topic(SYNC_DUE_SEGMENTATION.name),
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+    )
+    segments_out = names["segment"]
+
+    async def forward(batch: list[EventT]) -> None:
+        records = []
+        for event in batch:
+            try:
+                records.append(rekey_segment(event.message.key, event.message.value))
+            except BadMessage as exc:
+                await dead_letter(app, event.message, exc)
+        await app.publisher.publish(segments_out, records)
+
+    @app.agent(segments_in, name="payments.rekey-segments")
+    async def rekey_segments(stream: StreamT) -> None:
+        await consume_in_batches(
+            app, stream, settings.sink_batch_size, settings.sink_flush_seconds, forward
         )

@@ -9,11 +9,21 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import auth, avro, faust_agent, kafka, limits, postgres, sync
+from bench import auth, avro, faust_agent, kafka, limits, postgres, reconciliation, sync
 from bench.report import Result, render_table, write_json
 from crm.settings import Settings, get_settings
 
-STEPS = ("limits", "postgres", "pgbench", "kafka", "avro", "faust", "auth", "sync")
+STEPS = (
+    "limits",
+    "postgres",
+    "pgbench",
+    "kafka",
+    "avro",
+    "faust",
+    "auth",
+    "sync",
+    "reconciliation",
+)
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -31,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sync-customers", type=int, default=20_000, help="customers loaded")
     p.add_argument("--churn-rate", type=float, default=1_000, help="source changes/s asked")
     p.add_argument("--churn-seconds", type=float, default=30)
+    p.add_argument("--reconcile-payments", type=int, default=100_000, help="payments in a day")
     p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
     return p
 
@@ -102,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.churn_rate,
             args.churn_seconds,
             _demo_password(settings, "admin"),
+        ),
+        "reconciliation": lambda: reconciliation.reconciliation_costs(
+            settings, args.reconcile_payments
         ),
     }
     started = time.perf_counter()

@@ -135,6 +135,16 @@ class Settings(BaseSettings):
         }
     )
 
+    # The payment gateway's signed webhook: one file per channel, one secret per line (current
+    # first, the previous one second while it rotates out), never in the repository.
+    payment_webhook_secrets_dir: Path | None = None  # default: <data_dir>/secrets/payment-webhook
+    # How far the gateway's X-Payment-Timestamp may be from our clock, either way.
+    payment_webhook_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    # How a payment is split within one due segment (oldest segment first, always).
+    payment_allocation_order: str = "PENALTY,FEES,INTEREST,PRINCIPAL"
+    # Suspense older than this is what GET /api/payments/reports/suspense lists by default.
+    payment_suspense_report_minutes: int = Field(default=24 * 60, ge=0)
+
     def web_port(self, service: ServiceName) -> int:
         base: int = getattr(self, f"{service}_web_port")
         # Extra workers of one service listen 100 ports above the previous one.
@@ -173,6 +183,10 @@ class Settings(BaseSettings):
     @property
     def jwt_keys_path(self) -> Path:
         return self.jwt_keys_dir or self.data_dir / "secrets" / "jwt"
+
+    @property
+    def payment_webhook_secrets_path(self) -> Path:
+        return self.payment_webhook_secrets_dir or self.data_dir / "secrets" / "payment-webhook"
 
     def database_password(self) -> str | None:
         if self.pg_password is not None:

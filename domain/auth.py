@@ -11,14 +11,20 @@ from enum import StrEnum
 # - AGENT works its assigned cases: reads customers, loans and payments, records actions;
 #   it never posts payments (money moves only through the gateway or a supervisor).
 # - TEAM_LEAD is an agent who also (re)assigns cases within the team.
-# - SUPERVISOR adds managing agents and entering manual payments (a second, accountable person
-#   above the agent for anything that changes a balance).
+# - SUPERVISOR adds managing agents, entering and reversing manual payments and reconciling
+#   payments with the bank's ledger (a second, accountable person above the agent for
+#   anything about balances).
 # - ADMIN runs the system: every permission, including user and role management.
 # - AUDITOR reads everything an investigation needs, audit log included, and changes nothing.
 # - SYSTEM is for integrations (payment gateway, scheduled sync): no personal data reads.
 _AGENT = frozenset({"customers:read", "loans:read", "payments:read", "actions:write"})
 _TEAM_LEAD = _AGENT | {"assignments:write"}
-_SUPERVISOR = _TEAM_LEAD | {"agents:manage", "payments:write"}
+_SUPERVISOR = _TEAM_LEAD | {
+    "agents:manage",
+    "payments:write",
+    "payments:reverse",
+    "payments:reconcile",
+}
 _AUDITOR = frozenset({"audit:read", "customers:read", "loans:read", "payments:read"})
 _SYSTEM = frozenset({"payments:write", "sync:run"})
 ALL_PERMISSIONS: frozenset[str] = _SUPERVISOR | _AUDITOR | _SYSTEM | {"users:manage"}

@@ -1,11 +1,11 @@
-"""Payment intake rules: what a valid notification is and how a loan's ledger takes it."""
+"""Payment intake rules: what a valid payment notification is."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -32,6 +32,12 @@ class Channel(StrEnum):
     MANUAL = "MANUAL"
 
 
+class Kind(StrEnum):
+    PAYMENT = "PAYMENT"
+    # Takes back an earlier payment (the gateway's chargeback or a user's correction).
+    REVERSAL = "REVERSAL"
+
+
 class Source(StrEnum):
     GATEWAY = "GATEWAY"
     MANUAL = "MANUAL"
@@ -50,10 +56,14 @@ class PaymentNotification:
     cif: str | None = None
     payer: str | None = None
     entered_by: str | None = None
+    kind: Kind = Kind.PAYMENT
+    original_reference_number: str | None = None
+    # Why a payment is reversed, as the user or gateway said it.
+    note: str | None = None
 
     def content_hash(self) -> str:
         """Hash of what the payer sent, so a redelivery can be told from a conflicting reuse."""
-        parts = (
+        parts: tuple[str, ...] = (
             self.reference_number,
             self.loan_account_number,
             f"{self.amount:.2f}",
@@ -63,6 +73,8 @@ class PaymentNotification:
             self.cif or "",
             self.payer or "",
         )
+        if self.kind is Kind.REVERSAL:
+            parts += (self.kind.value, self.original_reference_number or "")
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -113,6 +125,14 @@ def parse_notification(
     except ValueError as exc:
         allowed = ", ".join(c.value for c in Channel)
         raise ValidationError(f"channel must be one of {allowed}", field="channel") from exc
+    kind_raw = body.get("kind", Kind.PAYMENT.value)
+    try:
+        kind = Kind(kind_raw)
+    except ValueError as exc:
+        raise ValidationError("kind must be PAYMENT or REVERSAL", field="kind") from exc
+    original = None
+    if kind is Kind.REVERSAL:
+        original = _text(body, "originalReferenceNumber", _REFERENCE)
     return PaymentNotification(
         reference_number=_text(body, "referenceNumber", _REFERENCE),
         loan_account_number=_text(body, "loanAccountNumber", _ACCOUNT),
@@ -125,43 +145,7 @@ def parse_notification(
         cif=_optional_text(body, "cif", 32),
         payer=_optional_text(body, "payer", 200),
         entered_by=entered_by,
+        kind=kind,
+        original_reference_number=original,
+        note=_optional_text(body, "reason", 500),
     )
-
-
-class Outcome(StrEnum):
-    APPLIED = "APPLIED"
-    DUPLICATE = "DUPLICATE"
-    CONFLICT = "CONFLICT"
-
-
-@dataclass(frozen=True)
-class LoanLedger:
-    """What the payments service knows of one loan's payments (the table value)."""
-
-    account_number: str
-    references: Mapping[str, str] = field(default_factory=dict)
-    payment_count: int = 0
-    total_paid: Decimal = Decimal("0.00")
-    last_reference: str | None = None
-
-
-def apply_notification(
-    ledger: LoanLedger | None, notification: PaymentNotification
-) -> tuple[Outcome, LoanLedger]:
-    """Apply a notification exactly once per reference number."""
-    current = ledger or LoanLedger(account_number=notification.loan_account_number)
-    digest = notification.content_hash()
-    known = current.references.get(notification.reference_number)
-    match known:
-        case None:
-            return Outcome.APPLIED, replace(
-                current,
-                references={**current.references, notification.reference_number: digest},
-                payment_count=current.payment_count + 1,
-                total_paid=current.total_paid + notification.amount,
-                last_reference=notification.reference_number,
-            )
-        case same if same == digest:
-            return Outcome.DUPLICATE, current
-        case _:
-            return Outcome.CONFLICT, current

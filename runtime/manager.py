@@ -10,6 +10,7 @@ from runtime.component import Component
 from runtime.connectors import apply_connectors
 from runtime.ownership import tagged_processes
 from runtime.topics import create_topics
+from runtime.webhook_secrets import ensure_webhook_secrets
 
 INFRA = ("postgres", "kafka", "connect", "samba", "nginx")
 # Start order; `down` walks it backwards.
@@ -93,6 +94,7 @@ def up(settings: Settings, only: list[str] | None) -> int:
             # Services start on the schema they expect, so migrations run right before the first.
             if wanted_services and component.name == wanted_services[0]:
                 _migrate(settings)
+                ensure_webhook_secrets(settings)
             ensure(settings, component)
             if component.name == "kafka":
                 create_topics(settings)

@@ -26,12 +26,21 @@ log = logging.getLogger(__name__)
 
 def _payments(app: CrmApp) -> list[Blueprint]:
     from agents import payments as payment_agents
+    from domain.allocation import parse_order
     from tables.payments import loan_ledger
+    from web.payment_reversal import payment_reversal_blueprint
+    from web.payment_webhook import payment_webhook_blueprint
     from web.payments import payments_blueprint
+    from web.reconciliation import reconciliation_blueprint
 
     ledger = loan_ledger(app)
-    payment_agents.register(app, ledger)
-    return [payments_blueprint(app, ledger)]
+    payment_agents.register(app, ledger, parse_order(app.settings.payment_allocation_order))
+    return [
+        payments_blueprint(app, ledger),
+        payment_reversal_blueprint(app.settings.payment_suspense_report_minutes),
+        reconciliation_blueprint(),
+        payment_webhook_blueprint(app),
+    ]
 
 
 def _sync(app: CrmApp) -> list[Blueprint]:

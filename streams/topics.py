@@ -79,9 +79,21 @@ CDC_NOTIFICATIONS = tuple(
 # a customer and everything hanging off it (held orphans, contact sets) in order.
 SYNC_CHANGES = TopicSpec("sync.changes", retention_days=7)
 
+SYNC_LOAN, SYNC_DUE_SEGMENTATION = (
+    next(t for t in SYNC_ENTITY_TOPICS if t.name == name)
+    for name in ("sync.loan", "sync.due_segmentation")
+)
+
+# The core's due segments (sync.due_segmentation, keyed by account|date) re-keyed by loan
+# account, so the payments worker that owns a loan's ledger also sees its segments.
+PAYMENTS_LOAN_SEGMENTS = TopicSpec("payments.loan-segments", retention_days=7)
+
 # Topics consumed by an agent; each gets a dead-letter twin.
 CONSUMED = (
     PAYMENTS_NOTIFICATIONS,
+    PAYMENTS_LOAN_SEGMENTS,
+    SYNC_LOAN,
+    SYNC_DUE_SEGMENTATION,
     SYNC_COMMANDS,
     WORKFLOW_COMMANDS,
     AUTH_COMMANDS,
@@ -115,6 +127,7 @@ def all_topics() -> tuple[TopicSpec, ...]:
         AUTH_EVENTS,
         AUTH_REVOCATIONS,
         SYNC_CHANGES,
+        PAYMENTS_LOAN_SEGMENTS,
     )
     return (
         events

@@ -1,14 +1,17 @@
-"""Payments' RocksDB tables, declared once."""
+"""Payments' RocksDB tables, declared once, and the JSON their values are stored as."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import faust
 from faust.tables import Table
 
-from domain.payments import LoanLedger
+from domain.allocation import AllocationLine, Component, Due
+from domain.loan_ledger import Applied, CoreLoan, LoanLedger, Seen, Status
+from domain.payments import Channel, Kind, PaymentNotification, Source
 from tables.raw import raw_keyed_table
 
 LEDGER_TABLE = "loan-ledger"
@@ -19,23 +22,157 @@ def loan_ledger(app: faust.App) -> Table:
     return raw_keyed_table(app, LEDGER_TABLE)
 
 
+def _lines_to_json(lines: tuple[AllocationLine, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "component": line.component.value,
+            "dueDate": line.due_date.isoformat() if line.due_date else None,
+            "amount": str(line.amount),
+        }
+        for line in lines
+    ]
+
+
+def _lines_from_json(value: list[dict[str, Any]]) -> tuple[AllocationLine, ...]:
+    return tuple(
+        AllocationLine(
+            Component(v["component"]),
+            date.fromisoformat(v["dueDate"]) if v["dueDate"] else None,
+            Decimal(v["amount"]),
+        )
+        for v in value
+    )
+
+
+def _notification_to_json(n: PaymentNotification) -> dict[str, Any]:
+    return {
+        "referenceNumber": n.reference_number,
+        "loanAccountNumber": n.loan_account_number,
+        "amount": str(n.amount),
+        "currency": n.currency,
+        "paidAt": n.paid_at.isoformat(),
+        "channel": n.channel.value,
+        "source": n.source.value,
+        "receivedAt": n.received_at.isoformat(),
+        "cif": n.cif,
+        "payer": n.payer,
+        "enteredBy": n.entered_by,
+        "kind": n.kind.value,
+        "originalReferenceNumber": n.original_reference_number,
+        "note": n.note,
+    }
+
+
+def _notification_from_json(v: dict[str, Any]) -> PaymentNotification:
+    return PaymentNotification(
+        reference_number=v["referenceNumber"],
+        loan_account_number=v["loanAccountNumber"],
+        amount=Decimal(v["amount"]),
+        currency=v["currency"],
+        paid_at=datetime.fromisoformat(v["paidAt"]),
+        channel=Channel(v["channel"]),
+        source=Source(v["source"]),
+        received_at=datetime.fromisoformat(v["receivedAt"]),
+        cif=v["cif"],
+        payer=v["payer"],
+        entered_by=v["enteredBy"],
+        kind=Kind(v.get("kind", Kind.PAYMENT.value)),
+        original_reference_number=v.get("originalReferenceNumber"),
+        note=v.get("note"),
+    )
+
+
+def _seen_from_json(value: Any) -> Seen:
+    # Ledgers written before statuses existed stored the content hash alone.
+    if isinstance(value, str):
+        return Seen(value, Status.APPLIED)
+    amount = value.get("amount")
+    return Seen(
+        value["hash"],
+        Status(value["status"]),
+        value["version"],
+        value.get("reason"),
+        Decimal(amount) if amount is not None else None,
+    )
+
+
 def ledger_to_json(ledger: LoanLedger) -> dict[str, Any]:
+    core = ledger.core
     return {
         "accountNumber": ledger.account_number,
-        "references": dict(ledger.references),
+        "references": {
+            ref: {"hash": s.content_hash, "status": s.status.value, "version": s.version}
+            | ({"reason": s.reason} if s.reason else {})
+            | ({"amount": str(s.amount)} if s.amount is not None else {})
+            for ref, s in ledger.references.items()
+        },
         "paymentCount": ledger.payment_count,
         "totalPaid": str(ledger.total_paid),
         "lastReference": ledger.last_reference,
+        "core": None
+        if core is None
+        else {
+            "cif": core.cif,
+            "currency": core.currency,
+            "outstanding": str(core.outstanding),
+            "dueAmount": str(core.due_amount),
+            "status": core.status,
+            "asOf": core.as_of.isoformat(),
+        },
+        "segments": {
+            day.isoformat(): [
+                str(due.penalty),
+                str(due.fees),
+                str(due.interest),
+                str(due.principal),
+            ]
+            for day, due in ledger.segments.items()
+        },
+        "pending": [
+            {
+                "reference": p.reference,
+                "amount": str(p.amount),
+                "paidAt": p.paid_at.isoformat(),
+                "allocation": _lines_to_json(p.allocation),
+            }
+            for p in ledger.pending
+        ],
+        "suspense": [_notification_to_json(n) for n in ledger.suspense],
     }
 
 
 def ledger_from_json(value: dict[str, Any] | None) -> LoanLedger | None:
     if value is None:
         return None
+    core = value.get("core")
     return LoanLedger(
         account_number=value["accountNumber"],
-        references=value["references"],
+        references={ref: _seen_from_json(s) for ref, s in value["references"].items()},
         payment_count=value["paymentCount"],
         total_paid=Decimal(value["totalPaid"]),
         last_reference=value["lastReference"],
+        core=None
+        if core is None
+        else CoreLoan(
+            cif=core["cif"],
+            currency=core["currency"],
+            outstanding=Decimal(core["outstanding"]),
+            due_amount=Decimal(core["dueAmount"]),
+            status=core["status"],
+            as_of=datetime.fromisoformat(core["asOf"]),
+        ),
+        segments={
+            date.fromisoformat(day): Due(*(Decimal(x) for x in parts))
+            for day, parts in value.get("segments", {}).items()
+        },
+        pending=tuple(
+            Applied(
+                p["reference"],
+                Decimal(p["amount"]),
+                datetime.fromisoformat(p["paidAt"]),
+                _lines_from_json(p["allocation"]),
+            )
+            for p in value.get("pending", [])
+        ),
+        suspense=tuple(_notification_from_json(n) for n in value.get("suspense", [])),
     )

@@ -39,6 +39,11 @@ async def read_object(request: aioweb.Request) -> dict[str, Any]:
     raw = await request.read()
     if len(raw) > MAX_BODY_BYTES:
         raise ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
+    return parse_object(raw)
+
+
+def parse_object(raw: bytes) -> dict[str, Any]:
+    """Parse raw bytes as one JSON object (decimals kept exact) or answer 400."""
     try:
         value = json.loads(raw, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import faust
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
+from domain.loan_ledger import LoanLedger
 from domain.payments import Source, parse_notification
 from streams.app import PUBLISH_TIMEOUT_SECONDS, CrmApp, crm_app
 from streams.avro import codec_for
@@ -20,11 +22,12 @@ from web.auth import principal_of, requires
 from web.jsonio import json_response, read_object
 from web.pagination import date_filter, page_body, page_of
 from web.problems import ProblemError
+from web.sync_access import audit_reads, customer_not_found, customer_scope
 from web.views import ApiView
 
-_COLUMNS = (
+PAYMENT_COLUMNS = (
     "reference_number, loan_account_number, cif, amount, currency, paid_at, channel, payer,"
-    " source, kind, status, received_at, updated_at"
+    " source, kind, status, reason, received_at, applied_at, updated_at"
 )
 
 
@@ -41,7 +44,9 @@ def payment_json(row: Any) -> dict[str, Any]:
         "source": row["source"],
         "kind": row["kind"],
         "status": row["status"],
+        "reason": row["reason"],
         "receivedAt": row["received_at"],
+        "appliedAt": row["applied_at"],
         "updatedAt": row["updated_at"],
     }
 
@@ -74,6 +79,40 @@ async def publish_notification(
     return notification.reference_number
 
 
+def ledger_json(state: LoanLedger) -> dict[str, Any]:
+    """The loan as the payments service sees it: core figures less payments since."""
+    core = state.core
+    held = sum((n.amount for n in state.suspense), Decimal(0))
+    return {
+        "accountNumber": state.account_number,
+        "paymentCount": state.payment_count,
+        "totalPaid": state.total_paid,
+        "lastReferenceNumber": state.last_reference,
+        # Applied plus held: every payment the service accepted for this loan.
+        "receivedCount": state.payment_count + len(state.suspense),
+        "receivedTotal": state.total_paid + held,
+        "suspenseCount": len(state.suspense),
+        "suspenseAmount": held,
+        "loanKnown": core is not None,
+        "currency": core.currency if core else None,
+        "coreAsOf": core.as_of if core else None,
+        "coreOutstanding": core.outstanding if core else None,
+        "outstanding": state.outstanding(),
+        "dueAmount": state.due_amount(),
+        "pendingReferences": [p.reference for p in state.pending],
+        "openSegments": [
+            {
+                "dueDate": day,
+                "penalty": due.penalty,
+                "fees": due.fees,
+                "interest": due.interest,
+                "principal": due.principal,
+            }
+            for day, due in sorted(state.open_segments().items())
+        ],
+    }
+
+
 def _loan_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
     """The (paidAt, referenceNumber) a page continues after; a forged cursor is a 400."""
     if after is None:
@@ -88,6 +127,32 @@ def _loan_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
     except (TypeError, ValueError) as exc:
         raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor") from exc
     return paid_at, ref
+
+
+async def _payments_page(
+    app: CrmApp, request: aioweb.Request, column: str, value: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One keyset page of payments whose `column` (a fixed name, never user input) is `value`."""
+    page = page_of(request)
+    since, until = date_filter(request, "from"), date_filter(request, "to")
+    after_paid, after_ref = _loan_cursor(page.after)
+    pool = await app.db_pool()
+    rows = await pool.fetch(
+        f"SELECT {PAYMENT_COLUMNS} FROM payments.payment WHERE {column} = $1"
+        " AND ($2::timestamptz IS NULL OR paid_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR paid_at < $3)"
+        " AND ($4::timestamptz IS NULL OR (paid_at, reference_number) < ($4, $5))"
+        " ORDER BY paid_at DESC, reference_number DESC LIMIT $6",
+        value,
+        since,
+        until,
+        after_paid,
+        after_ref,
+        page.limit,
+    )
+    items = [payment_json(r) for r in rows]
+    last = [rows[-1]["paid_at"].isoformat(), rows[-1]["reference_number"]] if rows else None
+    return items, page_body(items, page, last)
 
 
 def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
@@ -110,7 +175,7 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
         async def get(self, request: aioweb.Request, referenceNumber: str) -> aioweb.Response:
             pool = await crm_app(self.app).db_pool()
             row = await pool.fetchrow(
-                f"SELECT {_COLUMNS} FROM payments.payment WHERE reference_number = $1",
+                f"SELECT {PAYMENT_COLUMNS} FROM payments.payment WHERE reference_number = $1",
                 referenceNumber,
             )
             if row is None:
@@ -120,32 +185,39 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
                     "No payment has this reference.",
                     field="referenceNumber",
                 )
-            return json_response(payment_json(row))
+            lines = await pool.fetch(
+                "SELECT component, due_date, amount FROM payments.payment_allocation"
+                " WHERE reference_number = $1 ORDER BY line_no",
+                referenceNumber,
+            )
+            allocation = [
+                {"component": r["component"], "dueDate": r["due_date"], "amount": r["amount"]}
+                for r in lines
+            ]
+            if row["cif"]:
+                await audit_reads(crm_app(self.app), request, [(row["cif"], "payment")])
+            return json_response({**payment_json(row), "allocation": allocation})
 
     @bp.route("/api/payments/loan/{accountNumber}", name="by-loan")
     class PaymentsByLoan(ApiView):
         @requires("payments:read", "A loan's payments, newest first (cursor, limit, from, to)")
         async def get(self, request: aioweb.Request, accountNumber: str) -> aioweb.Response:
-            page = page_of(request)
-            since, until = date_filter(request, "from"), date_filter(request, "to")
-            after_paid, after_ref = _loan_cursor(page.after)
-            pool = await crm_app(self.app).db_pool()
-            rows = await pool.fetch(
-                f"SELECT {_COLUMNS} FROM payments.payment WHERE loan_account_number = $1"
-                " AND ($2::timestamptz IS NULL OR paid_at >= $2)"
-                " AND ($3::timestamptz IS NULL OR paid_at < $3)"
-                " AND ($4::timestamptz IS NULL OR (paid_at, reference_number) < ($4, $5))"
-                " ORDER BY paid_at DESC, reference_number DESC LIMIT $6",
-                accountNumber,
-                since,
-                until,
-                after_paid,
-                after_ref,
-                page.limit,
-            )
-            items = [payment_json(r) for r in rows]
-            last = [rows[-1]["paid_at"].isoformat(), rows[-1]["reference_number"]] if rows else None
-            return json_response(page_body(items, page, last))
+            app = crm_app(self.app)
+            items, body = await _payments_page(app, request, "loan_account_number", accountNumber)
+            await audit_reads(app, request, [(i["cif"], "payments") for i in items if i["cif"]])
+            return json_response(body)
+
+    @bp.route("/api/payments/customer/{cif}", name="by-customer")
+    class PaymentsByCustomer(ApiView):
+        @requires("payments:read", "A customer's payments, newest first (cursor, limit, from, to)")
+        async def get(self, request: aioweb.Request, cif: str) -> aioweb.Response:
+            app = crm_app(self.app)
+            scope = await customer_scope(app, request)
+            if not scope.everything and cif not in scope.cifs:
+                raise customer_not_found()
+            _, body = await _payments_page(app, request, "cif", cif)
+            await audit_reads(app, request, [(cif, "payments")])
+            return json_response(body)
 
     @bp.route("/api/payments/loan/{accountNumber}/ledger", name="ledger")
     class LoanLedgerView(ApiView):
@@ -163,13 +235,7 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
                     field="accountNumber",
                 )
             return json_response(
-                {
-                    "accountNumber": state.account_number,
-                    "paymentCount": state.payment_count,
-                    "totalPaid": state.total_paid,
-                    "lastReferenceNumber": state.last_reference,
-                    "servedBy": self.app.conf.canonical_url.human_repr(),
-                }
+                {**ledger_json(state), "servedBy": self.app.conf.canonical_url.human_repr()}
             )
 
     return bp

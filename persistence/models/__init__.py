@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per service; importing this registers them all."""
 
-from persistence.models import auth, payments, sync, workflow
+from persistence.models import auth, payments, reconciliation, sync, workflow
 from persistence.models.auth import AuditLog
 from persistence.models.base import SERVICE_SCHEMAS, Base, service_of_schema
 from persistence.models.payments import Payment
@@ -14,6 +14,7 @@ __all__ = [
     "SyncError",
     "auth",
     "payments",
+    "reconciliation",
     "service_of_schema",
     "sync",
     "workflow",

@@ -9,8 +9,10 @@ from confluent_kafka import Producer
 
 from crm.settings import Settings
 from domain.payments import Channel, PaymentNotification, Source
+from domain.sync_entities import SyncEntity, key_text, type_name
 from streams.avro import codec_for
 from streams.payments import NOTIFICATION, notification_to_avro
+from streams.sync_avro import schema_name, to_avro
 from streams.topics import PAYMENTS_NOTIFICATIONS
 
 
@@ -62,3 +64,20 @@ def send_raw(settings: Settings, key: bytes, value: bytes) -> None:
     p = producer(settings)
     p.produce(settings.topic(PAYMENTS_NOTIFICATIONS.name), key=key, value=value)
     assert p.flush(30) == 0
+
+
+def send_core(settings: Settings, entities: list[SyncEntity]) -> None:
+    """Publish entities to their sync.<type> topics as the sync service does (Avro, natural key)."""
+    codec = codec_for(settings)
+    p = producer(settings)
+    failures: list[str] = []
+    for entity in entities:
+        p.produce(
+            settings.topic(f"sync.{type_name(entity)}"),
+            key=key_text(entity).encode(),
+            value=codec.encode(schema_name(entity), to_avro(entity)),
+            on_delivery=lambda err, _msg: failures.append(str(err)) if err else None,
+        )
+        p.poll(0)
+    assert p.flush(60) == 0
+    assert failures == []

@@ -85,3 +85,24 @@ def find_decoded(
             messages.close()
             return record
     return None
+
+
+def group_positions(settings: Settings, group: str, topic: str) -> list[tuple[int, int, int]]:
+    """(partition, committed offset, end offset) of a consumer group on a topic: for diagnoses."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": group,
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        known = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions = [TopicPartition(topic, p) for p in sorted(known.partitions)]
+        committed = consumer.committed(partitions, timeout=10)
+        return [
+            (tp.partition, tp.offset, consumer.get_watermark_offsets(tp, timeout=10)[1])
+            for tp in committed
+        ]
+    finally:
+        consumer.close()

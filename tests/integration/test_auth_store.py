@@ -27,7 +27,12 @@ HOURS_8 = dt.timedelta(hours=8)
 
 AGENT = {"customers:read", "loans:read", "payments:read", "actions:write"}
 TEAM_LEAD = AGENT | {"assignments:write"}
-SUPERVISOR = TEAM_LEAD | {"agents:manage", "payments:write"}
+SUPERVISOR = TEAM_LEAD | {
+    "agents:manage",
+    "payments:write",
+    "payments:reverse",
+    "payments:reconcile",
+}
 ALL = SUPERVISOR | {"users:manage", "audit:read", "sync:run"}
 GRANTS = {
     "AGENT": AGENT,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from crm.settings import Settings
+from streams.topics import PAYMENTS_NOTIFICATIONS
 from tests.integration.conftest import apoll
 from tests.integration.feed import notification, send_all
+from tests.integration.kafka_io import group_positions
 from tests.integration.workers import WorkerProcess
 
 TOTAL = 10_000
@@ -42,7 +42,16 @@ async def test_sigkill_mid_flow_loses_and_doubles_nothing(
         assert killed_at < TOTAL, "the worker finished before the kill; send more to test a crash"
         worker.start()
         worker.wait_healthy()
-        await apoll(lambda: _at_least(count, TOTAL), deadline_s=180, what=f"{TOTAL} rows")
+        try:
+            await apoll(lambda: _at_least(count, TOTAL), deadline_s=180, what=f"{TOTAL} rows")
+        except AssertionError as exc:
+            group = isolated.topic("crm-payments")
+            topic = isolated.topic(PAYMENTS_NOTIFICATIONS.name)
+            raise AssertionError(
+                f"{exc}; {await count()} rows after the restart ({killed_at} at the kill); "
+                f"(partition, committed, end) of {topic}: {group_positions(isolated, group, topic)}"
+                f"; {worker.diagnosis()}"
+            ) from exc
         rows = await db.fetch(
             "SELECT reference_number, amount FROM payments.payment WHERE reference_number LIKE $1",
             f"{tag}-%",
@@ -54,20 +63,12 @@ async def test_sigkill_mid_flow_loses_and_doubles_nothing(
         # The restored RocksDB ledger agrees with PostgreSQL: nothing counted twice or lost.
         for account in sorted({n.loan_account_number for n in items})[:5]:
             mine = [n for n in items if n.loan_account_number == account]
-            ledger = _ledger(worker.url, account, token)
-            assert ledger["paymentCount"] == len(mine)
-            assert Decimal(ledger["totalPaid"]) == sum(n.amount for n in mine)
+            ledger = worker.get_json(f"/api/payments/loan/{account}/ledger", token)
+            assert ledger is not None
+            assert ledger["receivedCount"] == len(mine)
+            assert Decimal(ledger["receivedTotal"]) == sum(n.amount for n in mine)
     finally:
         worker.stop()
-
-
-def _ledger(base: str, account: str, token: str) -> dict[str, Any]:
-    req = urllib.request.Request(
-        f"{base}/api/payments/loan/{account}/ledger", headers={"Authorization": f"Bearer {token}"}
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        body: dict[str, Any] = json.loads(resp.read())
-        return body
 
 
 async def _at_least(count: Any, n: int) -> bool:

@@ -53,11 +53,13 @@ async def test_manual_payment_goes_all_the_way(system: Settings, api: str, http:
     )
     assert stored["loanAccountNumber"] == account  # type: ignore[index]
     assert Decimal(stored["amount"]) == Decimal("2500000")  # type: ignore[index]
-    assert stored["status"] == "RECEIVED"  # type: ignore[index]
+    # No loan with this number came from the core: the bank holds the money in suspense.
+    assert stored["status"] == "SUSPENSE"  # type: ignore[index]
     assert stored["paidAt"].startswith("2026-11-20T03:15:00")  # type: ignore[index]
 
     ledger = await get_json(http, f"{api}/api/payments/loan/{account}/ledger")
-    assert ledger["paymentCount"] == 1 and Decimal(ledger["totalPaid"]) == Decimal("2500000")
+    assert ledger["receivedCount"] == 1
+    assert Decimal(ledger["suspenseAmount"]) == Decimal("2500000")
 
     listed = await get_json(http, f"{api}/api/payments/loan/{account}")
     assert [p["referenceNumber"] for p in listed["items"]] == [ref]
@@ -89,7 +91,7 @@ async def test_redelivery_is_one_payment_and_reuse_is_refused(
     rows = await db.fetch("SELECT amount FROM payments.payment WHERE reference_number = $1", ref)
     assert [r["amount"] for r in rows] == [Decimal("2500000.00")]
     ledger = await get_json(http, f"{api}/api/payments/loan/{account}/ledger")
-    assert ledger["paymentCount"] == 1
+    assert ledger["receivedCount"] == 1
 
 
 async def test_gateway_path_is_not_open_without_a_token(api: str) -> None:

@@ -4,8 +4,6 @@ worker that owns it, whichever worker is asked."""
 from __future__ import annotations
 
 import functools
-import json
-import urllib.request
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -17,22 +15,9 @@ from tests.integration.feed import notification, send_all
 from tests.integration.workers import WorkerProcess
 
 
-def ledger(worker: WorkerProcess, account: str, token: str) -> dict[str, object] | None:
-    req = urllib.request.Request(
-        f"{worker.url}/api/payments/loan/{account}/ledger",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            body: dict[str, object] = json.loads(resp.read())
-            return body
-    except OSError:
-        return None
-
-
 def settled_ledger(worker: WorkerProcess, account: str, token: str) -> dict[str, object] | None:
-    body = ledger(worker, account, token)
-    return body if body is not None and body.get("paymentCount") == 2 else None
+    body = worker.get_json(f"/api/payments/loan/{account}/ledger", token)
+    return body if body is not None and body.get("receivedCount") == 2 else None
 
 
 def test_table_route_answers_every_key_from_its_owner(
@@ -61,7 +46,7 @@ def test_table_route_answers_every_key_from_its_owner(
                     deadline_s=120,
                     what=f"ledger of {account} via worker {w.index}",
                 )
-                assert Decimal(str(body["totalPaid"])) == Decimal(3000)
+                assert Decimal(str(body["receivedTotal"])) == Decimal(3000)
                 owner = str(body["servedBy"]).rstrip("/")
                 assert served_by.setdefault(account, owner) == owner, "two owners for one key"
         by_partition: dict[int, set[str]] = defaultdict(set)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from crm.settings import PROJECT_ROOT, ServiceName, Settings
 
@@ -77,6 +79,38 @@ class WorkerProcess:
             return self.proc.wait(deadline_s)
         except subprocess.TimeoutExpired as exc:
             raise AssertionError(f"worker still running after {deadline_s}s") from exc
+
+    def get_json(self, path: str, token: str) -> dict[str, Any] | None:
+        """GET one of this worker's endpoints with a token; None while it cannot answer 200."""
+        req = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                body: dict[str, Any] = json.loads(resp.read())
+                return body
+        except OSError:
+            return None
+
+    def diagnosis(self, lines: int = 40) -> str:
+        """Whether the worker runs, and its last warnings and errors, for a failure message."""
+        state = "not started"
+        if self.proc is not None:
+            code = self.proc.poll()
+            state = "running" if code is None else f"exited with {code}"
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            text = []
+        # The producer's buffer warnings are routine under load and would crowd out the rest.
+        notable = [
+            line
+            for line in text
+            if (" WARNING " in line or " ERROR " in line or "Traceback" in line)
+            and "producer buffer full" not in line
+        ]
+        excerpt = "\n".join(notable[-lines:]) or "(no warnings or errors)"
+        return f"{self.service}-{self.index} {state}; log {self.log_path}:\n{excerpt}"
 
     def kill(self) -> None:
         """SIGKILL: no flush, no commit, no goodbye — a crash."""

@@ -180,9 +180,17 @@ def test_roles_for_groups(groups: list[str], roles: set[str]) -> None:
 @pytest.mark.parametrize(
     ("roles", "granted", "refused"),
     [
-        ({"AGENT"}, {"customers:read", "actions:write"}, {"payments:write", "assignments:write"}),
+        (
+            {"AGENT"},
+            {"customers:read", "actions:write"},
+            {"payments:write", "payments:reverse", "payments:reconcile", "assignments:write"},
+        ),
         ({"TEAM_LEAD"}, {"assignments:write", "actions:write"}, {"agents:manage"}),
-        ({"SUPERVISOR"}, {"agents:manage", "payments:write"}, {"users:manage", "audit:read"}),
+        (
+            {"SUPERVISOR"},
+            {"agents:manage", "payments:write", "payments:reverse", "payments:reconcile"},
+            {"users:manage", "audit:read"},
+        ),
         ({"AUDITOR"}, {"audit:read", "customers:read"}, {"actions:write", "payments:write"}),
         ({"SYSTEM"}, {"payments:write", "sync:run"}, {"customers:read", "users:manage"}),
         ({"AGENT", "AUDITOR"}, {"audit:read", "actions:write"}, {"users:manage"}),
@@ -203,6 +211,8 @@ def test_admin_has_every_permission_and_the_spec_lists_them_all() -> None:
         "loans:read",
         "payments:read",
         "payments:write",
+        "payments:reconcile",
+        "payments:reverse",
         "actions:write",
         "assignments:write",
         "agents:manage",

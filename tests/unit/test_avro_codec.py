@@ -44,6 +44,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "enteredBy": None,
         "kind": "PAYMENT",
         "originalReferenceNumber": None,
+        "note": None,
     },
     "crm.payments.PaymentEvent": {
         "eventId": "payment-received:FT25073ABCD1234",
@@ -56,6 +57,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "currency": "VND",
         "status": "APPLIED",
         "reason": None,
+        "reversalReferenceNumber": None,
         "allocation": [
             {"component": "PENALTY", "dueDate": date(2025, 2, 15), "amount": Decimal("25000.50")},
             {"component": "INTEREST", "dueDate": date(2025, 2, 15), "amount": Decimal("474999.50")},

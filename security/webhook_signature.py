@@ -1,0 +1,126 @@
+"""The payment gateway's webhook signature: HMAC-SHA256 per channel, two secrets during rotation.
+
+The gateway signs `<X-Payment-Timestamp>.<raw body>` with its channel's secret and sends
+`X-Payment-Signature: v1=<lowercase hex>`. Layout and procedure: docs/payment-webhook.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from domain.payments import Channel
+
+CHANNEL_HEADER = "X-Payment-Channel"
+TIMESTAMP_HEADER = "X-Payment-Timestamp"
+SIGNATURE_HEADER = "X-Payment-Signature"
+VERSION = "v1"
+# The current secret and the previous one, so a secret can be rotated without downtime.
+MAX_SECRETS = 2
+GATEWAY_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if c is not Channel.MANUAL)
+
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+_SIGNATURE = re.compile(rf"^{VERSION}=([0-9a-f]{{64}})$")
+
+# A channel's secrets, current first; empty when none is configured.
+SecretLookup = Callable[[Channel], tuple[str, ...]]
+
+
+class Refusal(StrEnum):
+    """Why a webhook call is refused; the values are the problem codes clients see."""
+
+    SIGNATURE_MISSING = "SIGNATURE_MISSING"
+    CHANNEL_UNKNOWN = "CHANNEL_UNKNOWN"
+    TIMESTAMP_STALE = "TIMESTAMP_STALE"
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"
+
+
+class SignatureRefused(Exception):
+    """The request is not provably from the gateway."""
+
+    def __init__(self, reason: Refusal, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Return the X-Payment-Signature value for a body sent at `timestamp` (Unix seconds)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"{VERSION}={mac.hexdigest()}"
+
+
+def verify(
+    headers: Mapping[str, str],
+    body: bytes,
+    secrets: SecretLookup,
+    *,
+    now: int,
+    tolerance_seconds: int,
+) -> Channel:
+    """Return the channel a request is signed for, or raise SignatureRefused saying why.
+
+    `headers` should be case-insensitive (aiohttp's request.headers is).
+    """
+    channel_name = headers.get(CHANNEL_HEADER, "").strip()
+    raw_timestamp = headers.get(TIMESTAMP_HEADER, "").strip()
+    signature = _SIGNATURE.match(headers.get(SIGNATURE_HEADER, "").strip())
+    if not channel_name or not _TIMESTAMP.match(raw_timestamp) or signature is None:
+        raise SignatureRefused(
+            Refusal.SIGNATURE_MISSING,
+            f"{CHANNEL_HEADER}, {TIMESTAMP_HEADER} (Unix seconds) and {SIGNATURE_HEADER}"
+            f" ({VERSION}=<hex HMAC-SHA256>) are required.",
+        )
+    channel = next((c for c in GATEWAY_CHANNELS if c.value == channel_name), None)
+    candidates = secrets(channel)[:MAX_SECRETS] if channel is not None else ()
+    if channel is None or not candidates:
+        raise SignatureRefused(
+            Refusal.CHANNEL_UNKNOWN, "No webhook secret is configured for this channel."
+        )
+    timestamp = int(raw_timestamp)
+    given = signature.group(0)
+    # Check every candidate (no early exit), so timing does not tell which secret matched.
+    matches = [hmac.compare_digest(sign(s, timestamp, body), given) for s in candidates]
+    if not any(matches):
+        raise SignatureRefused(
+            Refusal.SIGNATURE_INVALID, "The signature does not match the body and timestamp."
+        )
+    # Checked after the signature, so a stale answer tells the sender its signing is right.
+    if abs(now - timestamp) > tolerance_seconds:
+        raise SignatureRefused(
+            Refusal.TIMESTAMP_STALE,
+            f"{TIMESTAMP_HEADER} must be within {tolerance_seconds} s of the server's clock.",
+        )
+    return channel
+
+
+@dataclass
+class SecretFiles:
+    """Each channel's secrets from `<directory>/<CHANNEL>`, re-read when the file changes."""
+
+    directory: Path
+    _cache: dict[Channel, tuple[tuple[int, int, int], tuple[str, ...]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def __call__(self, channel: Channel) -> tuple[str, ...]:
+        path = self.directory / channel.value
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            self._cache.pop(channel, None)
+            return ()
+        # Size and inode too: two writes within one mtime tick, or a file renamed into place.
+        version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        cached = self._cache.get(channel)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        lines = (line.strip() for line in path.read_text().splitlines())
+        values = tuple(line for line in lines if line)[:MAX_SECRETS]
+        self._cache[channel] = (version, values)
+        return values
