@@ -9,7 +9,17 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from bench import auth, avro, faust_agent, kafka, limits, postgres, reconciliation, sync
+from bench import (
+    auth,
+    avro,
+    faust_agent,
+    kafka,
+    limits,
+    payments_intake,
+    postgres,
+    reconciliation,
+    sync,
+)
 from bench.report import Result, render_table, write_json
 from crm.settings import Settings, get_settings
 
@@ -22,6 +32,7 @@ STEPS = (
     "faust",
     "auth",
     "sync",
+    "intake",
     "reconciliation",
 )
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -42,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--churn-rate", type=float, default=1_000, help="source changes/s asked")
     p.add_argument("--churn-seconds", type=float, default=30)
     p.add_argument("--reconcile-payments", type=int, default=100_000, help="payments in a day")
+    p.add_argument("--intake-seconds", type=float, default=20, help="webhook load duration")
+    p.add_argument("--intake-clients", type=int, default=64, help="concurrent gateway clients")
+    p.add_argument("--intake-rate", type=float, default=1_000, help="steady webhook calls/s")
     p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
     return p
 
@@ -81,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             None,
         )
 
+    def pgbench_tps() -> float | None:
+        """pgbench's single-row insert rate measured earlier in this run: intake's limit."""
+        return next((r.value for r in results if r.name.startswith("pgbench")), None)
+
     steps: dict[str, Callable[[], list[Result]]] = {
         "limits": lambda: [
             limits.disk_sequential_write(probe_dir),
@@ -113,6 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.churn_rate,
             args.churn_seconds,
             _demo_password(settings, "admin"),
+        ),
+        "intake": lambda: payments_intake.intake_costs(
+            settings,
+            _demo_password(settings, "admin"),
+            pgbench_tps(),
+            args.intake_seconds,
+            args.intake_clients,
+            args.intake_rate,
         ),
         "reconciliation": lambda: reconciliation.reconciliation_costs(
             settings, args.reconcile_payments

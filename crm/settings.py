@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Where the embedded runtime keeps data, logs, PID files and downloaded jars.
     data_dir: Path = PROJECT_ROOT / "var"
     bank_timezone: str = "Asia/Ho_Chi_Minh"
+    # Printed at the head of receipts; a demo name until a deployment sets the bank's own.
+    bank_name: str = "Ngân hàng TMCP Phương Nam (demo)"
 
     # Kafka
     kafka_bootstrap: str = "127.0.0.1:9092"

@@ -113,6 +113,18 @@ def states(settings: Settings, name: str) -> tuple[str, list[tuple[str, str]]]:
     return status["connector"]["state"], tasks
 
 
+def all_running(settings: Settings) -> bool:
+    """Every configured connector and all its tasks are RUNNING (False while Connect is away)."""
+    try:
+        for path in config_files(None):
+            state, tasks = states(settings, path.stem)
+            if state != "RUNNING" or not tasks or any(t != "RUNNING" for t, _ in tasks):
+                return False
+    except (OSError, urllib.error.URLError):
+        return False
+    return True
+
+
 def connector_status(settings: Settings, names: list[str] | None) -> int:
     """Print each connector's and task's state; exit 0 only when all are RUNNING."""
     try:

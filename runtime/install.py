@@ -18,10 +18,16 @@ DEBEZIUM_POM = HERE / "debezium" / "pom.xml"
 # Each becomes its own plugin folder jars/plugins/debezium-connector-<name>.
 DEBEZIUM_CONNECTORS = ("postgres", "mysql")
 
-# Debian package -> a binary proving it is installed; alternatives are tried in order.
+# Debian package -> a binary (or, for data such as a font, an absolute path) proving it is
+# installed; alternatives are tried in order.
 PACKAGE_PROBES: dict[str, tuple[str, tuple[str, ...]]] = {
     "postgresql": ("initdb", ("postgresql",)),
     "nginx": ("nginx", ("nginx-light", "nginx")),
+    # The PDF receipts' Unicode font (web/receipt_pdf.py).
+    "fonts-dejavu-core": (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        ("fonts-dejavu-core",),
+    ),
 }
 
 
@@ -49,6 +55,8 @@ def postgres_bin_dir() -> Path | None:
 def _has(probe: str) -> bool:
     if probe == "initdb":
         return postgres_bin_dir() is not None
+    if Path(probe).is_absolute():
+        return Path(probe).exists()
     return shutil.which(probe) is not None or shutil.which(probe, path="/usr/sbin") is not None
 
 

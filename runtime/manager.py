@@ -84,7 +84,8 @@ def up(settings: Settings, only: list[str] | None) -> int:
         return 2
     wanted_services = [s for s in SERVICES if s in names]
     try:
-        packages = {"postgres": "postgresql", "nginx": "nginx"}
+        # The payments service renders PDF receipts in a Unicode font (Vietnamese).
+        packages = {"postgres": "postgresql", "nginx": "nginx", "payments": "fonts-dejavu-core"}
         install.ensure_debian_packages([p for n, p in packages.items() if n in names])
         if "kafka" in names or "connect" in names:
             install.ensure_jars(settings)

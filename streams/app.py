@@ -76,6 +76,8 @@ class CrmApp(faust.App):
 
 # How long a web view waits for acks=all before answering 503.
 PUBLISH_TIMEOUT_SECONDS = 10.0
+# How long the Faust producer keeps trying to deliver (changelogs, web publishes).
+PRODUCER_TIMEOUT_SECONDS = 300.0
 
 
 def crm_app(app: AppT) -> CrmApp:
@@ -111,8 +113,11 @@ def create_app(settings: Settings, service: ServiceName) -> CrmApp:
         # An agent that raises stops the worker instead of being restarted in place, so a
         # failure is visible (process exit) and its uncommitted batch is redelivered.
         agent_supervisor=mode.CrashingSupervisor,
-        # A publish the web view gave up on must not still land minutes later.
-        producer_request_timeout=PUBLISH_TIMEOUT_SECONDS,
+        # Table changelog sends wait out a broker restart instead of crashing the worker
+        # (found by the broker-restart test). A web view still answers 503 after
+        # PUBLISH_TIMEOUT_SECONDS; if its message lands later anyway, the retry with the same
+        # reference number is a duplicate, so nothing is applied twice.
+        producer_request_timeout=PRODUCER_TIMEOUT_SECONDS,
         broker=settings.kafka_broker_url,
         store=settings.store,
         datadir=str(datadir),

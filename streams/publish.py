@@ -20,7 +20,13 @@ from confluent_kafka import KafkaError, Message, Producer
 from crm.settings import Settings
 from streams.metrics import PUBLISHED
 
-FLUSH_TIMEOUT_SECONDS = 30.0
+# How long an agent waits for its events to be acknowledged: the broker may be restarting,
+# and waiting (backpressure) is what lets a worker ride that out instead of crashing. Just
+# over librdkafka's own delivery timeout, which is what ends a hopeless send.
+DELIVERY_TIMEOUT_MS = 300_000
+FLUSH_TIMEOUT_SECONDS = DELIVERY_TIMEOUT_MS / 1000 + 10
+# Shutting down waits much less: what is not flushed by then is redelivered after restart.
+CLOSE_TIMEOUT_SECONDS = 30.0
 # How long the delivery thread blocks in one poll: the delay to notice close().
 _POLL_SECONDS = 0.1
 
@@ -53,6 +59,7 @@ class EventPublisher:
                 # Java's (and Faust's) murmur2, so a key's events share its partition number.
                 "partitioner": "murmur2_random",
                 "linger.ms": 5,
+                "message.timeout.ms": DELIVERY_TIMEOUT_MS,
                 "client.id": f"crm-{service}-events",
             }
         )
@@ -118,4 +125,4 @@ class EventPublisher:
     def close(self) -> None:
         self._closed.set()
         self._poller.join(timeout=5)
-        self._producer.flush(FLUSH_TIMEOUT_SECONDS)
+        self._producer.flush(CLOSE_TIMEOUT_SECONDS)

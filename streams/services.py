@@ -28,7 +28,9 @@ def _payments(app: CrmApp) -> list[Blueprint]:
     from agents import payments as payment_agents
     from domain.allocation import parse_order
     from tables.payments import loan_ledger
+    from web.payment_receipt import payment_receipt_blueprint
     from web.payment_reversal import payment_reversal_blueprint
+    from web.payment_suspense import payment_suspense_blueprint
     from web.payment_webhook import payment_webhook_blueprint
     from web.payments import payments_blueprint
     from web.reconciliation import reconciliation_blueprint
@@ -36,8 +38,10 @@ def _payments(app: CrmApp) -> list[Blueprint]:
     ledger = loan_ledger(app)
     payment_agents.register(app, ledger, parse_order(app.settings.payment_allocation_order))
     return [
+        payment_receipt_blueprint(app),
         payments_blueprint(app, ledger),
-        payment_reversal_blueprint(app.settings.payment_suspense_report_minutes),
+        payment_reversal_blueprint(),
+        payment_suspense_blueprint(app.settings.payment_suspense_report_minutes),
         reconciliation_blueprint(),
         payment_webhook_blueprint(app),
     ]

@@ -1,4 +1,4 @@
-"""How far the sync service's consumer group is behind on each change topic."""
+"""How far a consumer group (the sync service's, by default) is behind on its topics."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from crm.settings import Settings
 _TIMEOUT = 5.0
 
 
-def _lag(settings: Settings, topics: list[str]) -> dict[str, int | None]:
-    group = settings.topic("crm-sync")
+def _lag(settings: Settings, group: str, topics: list[str]) -> dict[str, int | None]:
     consumer = Consumer(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
@@ -40,9 +39,14 @@ def _lag(settings: Settings, topics: list[str]) -> dict[str, int | None]:
         consumer.close()
 
 
-async def consumer_lag(settings: Settings, topics: list[str]) -> dict[str, int | None]:
-    """Messages not yet committed by the sync group per topic; None when unknown."""
+async def group_lag(settings: Settings, group: str, topics: list[str]) -> dict[str, int | None]:
+    """Messages not yet committed by a consumer group per topic; None when unknown."""
     try:
-        return await asyncio.get_running_loop().run_in_executor(None, _lag, settings, topics)
+        return await asyncio.get_running_loop().run_in_executor(None, _lag, settings, group, topics)
     except KafkaException:
         return dict.fromkeys(topics)
+
+
+async def consumer_lag(settings: Settings, topics: list[str]) -> dict[str, int | None]:
+    """Messages not yet committed by the sync group per topic; None when unknown."""
+    return await group_lag(settings, settings.topic("crm-sync"), topics)

@@ -1,8 +1,8 @@
-"""Taking a payment back by hand, and the report of payments stuck in suspense."""
+"""Taking a payment back by hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web as aioweb
@@ -12,12 +12,11 @@ from domain.payments import Source
 from streams.app import crm_app
 from web.auth import principal_of, requires
 from web.jsonio import json_response, read_object
-from web.payments import PAYMENT_COLUMNS, payment_json, publish_notification
+from web.payments import publish_notification
 from web.problems import ProblemError
 from web.views import ApiView
 
 _MAX_REFERENCE = 64
-_MAX_REPORT = 1000
 
 
 def _reversal_reference(body: dict[str, Any], original: str) -> str:
@@ -49,19 +48,7 @@ def _reason(body: dict[str, Any]) -> str:
     return reason
 
 
-def _age(request: aioweb.Request, default_minutes: int) -> timedelta:
-    raw = request.query.get("olderThanMinutes", str(default_minutes))
-    if not raw.isdigit() or int(raw) > 60 * 24 * 365:
-        raise ProblemError(
-            400,
-            "INVALID_AGE",
-            "olderThanMinutes must be a whole number of minutes, at most a year",
-            field="olderThanMinutes",
-        )
-    return timedelta(minutes=int(raw))
-
-
-def payment_reversal_blueprint(suspense_report_minutes: int) -> Blueprint:
+def payment_reversal_blueprint() -> Blueprint:
     bp = Blueprint("payment-reversal")
 
     @bp.route("/api/payments/{referenceNumber}/reversal", name="reverse")
@@ -108,35 +95,5 @@ def payment_reversal_blueprint(suspense_report_minutes: int) -> Blueprint:
             )
             resp.headers["Location"] = f"/api/payments/{referenceNumber}"
             return resp
-
-    # Not /api/payments/suspense: that path is the payment whose reference is "suspense".
-    @bp.route("/api/payments/reports/suspense", name="suspense")
-    class SuspenseReport(ApiView):
-        @requires("payments:read", "Payments held in suspense longer than olderThanMinutes")
-        async def get(self, request: aioweb.Request) -> aioweb.Response:
-            age = _age(request, suspense_report_minutes)
-            before = datetime.now(UTC) - age
-            pool = await crm_app(self.app).db_pool()
-            totals = await pool.fetch(
-                "SELECT currency, count(*) AS n, sum(amount) AS amount FROM payments.payment"
-                " WHERE status = 'SUSPENSE' AND received_at < $1 GROUP BY currency",
-                before,
-            )
-            rows = await pool.fetch(
-                f"SELECT {PAYMENT_COLUMNS} FROM payments.payment"
-                " WHERE status = 'SUSPENSE' AND received_at < $1"
-                " ORDER BY received_at LIMIT $2",
-                before,
-                _MAX_REPORT,
-            )
-            return json_response(
-                {
-                    "olderThanMinutes": int(age.total_seconds() // 60),
-                    "count": sum(t["n"] for t in totals),
-                    "amountByCurrency": {t["currency"]: t["amount"] for t in totals},
-                    # The oldest first, at most _MAX_REPORT: the ones to chase.
-                    "items": [payment_json(r) for r in rows],
-                }
-            )
 
     return bp

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +20,7 @@ from streams.avro import codec_for
 from streams.payments import NOTIFICATION, notification_to_avro
 from streams.topics import PAYMENTS_NOTIFICATIONS
 from tables.payments import ledger_from_json
-from web.auth import principal_of, requires
+from web.auth import ViewMethod, principal_of, requires
 from web.jsonio import json_response, read_object
 from web.pagination import date_filter, page_body, page_of
 from web.problems import ProblemError
@@ -113,8 +115,8 @@ def ledger_json(state: LoanLedger) -> dict[str, Any]:
     }
 
 
-def _loan_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
-    """The (paidAt, referenceNumber) a page continues after; a forged cursor is a 400."""
+def time_ref_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
+    """The (time, referenceNumber) a page continues after; a forged cursor is a 400."""
     if after is None:
         return None, None
     try:
@@ -135,7 +137,7 @@ async def _payments_page(
     """One keyset page of payments whose `column` (a fixed name, never user input) is `value`."""
     page = page_of(request)
     since, until = date_filter(request, "from"), date_filter(request, "to")
-    after_paid, after_ref = _loan_cursor(page.after)
+    after_paid, after_ref = time_ref_cursor(page.after)
     pool = await app.db_pool()
     rows = await pool.fetch(
         f"SELECT {PAYMENT_COLUMNS} FROM payments.payment WHERE {column} = $1"
@@ -153,6 +155,25 @@ async def _payments_page(
     items = [payment_json(r) for r in rows]
     last = [rows[-1]["paid_at"].isoformat(), rows[-1]["reference_number"]] if rows else None
     return items, page_body(items, page, last)
+
+
+def knows_partitions_of(table: faust.Table) -> Callable[[ViewMethod], ViewMethod]:
+    """Fetch the table changelog's metadata before `table_route` hashes a key with it.
+
+    The producer learns a topic's partitions on its first write there; before that (a
+    worker that just started) `table_route` failed with a TypeError, a 500.
+    """
+
+    def decorate(method: ViewMethod) -> ViewMethod:
+        @functools.wraps(method)
+        async def routed(view: Any, request: aioweb.Request, *args: Any, **kwargs: Any) -> Any:
+            producer = view.app.producer._ensure_producer()
+            await producer.partitions_for(table.changelog_topic.get_topic_name())
+            return await method(view, request, *args, **kwargs)
+
+        return routed  # type: ignore[return-value]
+
+    return decorate
 
 
 def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
@@ -224,6 +245,7 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
         @requires(
             "payments:read", "A loan's live payment ledger, answered by the worker that owns it"
         )
+        @knows_partitions_of(ledger)
         @app.table_route(table=ledger, match_info="accountNumber")  # type: ignore[arg-type]
         async def get(self, request: aioweb.Request, accountNumber: str) -> aioweb.Response:
             state = ledger_from_json(ledger.get(accountNumber))

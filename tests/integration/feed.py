@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from confluent_kafka import Producer
 
 from crm.settings import Settings
 from domain.payments import Channel, PaymentNotification, Source
-from domain.sync_entities import SyncEntity, key_text, type_name
+from domain.sync_entities import DueSegmentation, Loan, SyncEntity, key_text, type_name
 from streams.avro import codec_for
 from streams.payments import NOTIFICATION, notification_to_avro
 from streams.sync_avro import schema_name, to_avro
@@ -81,3 +82,38 @@ def send_core(settings: Settings, entities: list[SyncEntity]) -> None:
         p.poll(0)
     assert p.flush(60) == 0
     assert failures == []
+
+
+def core_loan(account: str, outstanding: str, as_of: datetime, **kw: Any) -> Loan:
+    """A loan as sync publishes it on sync.loan (the core's figures as of `as_of`)."""
+    values: dict[str, Any] = {
+        "source_system": "T24",
+        "source_ts": as_of,
+        "source_record_id": account,
+        "account_number": account,
+        "cif": "CIF900000001",
+        "product_type": "PERSONAL_LOAN",
+        "currency": "VND",
+        "original_amount": Decimal("60000000"),
+        "outstanding": Decimal(outstanding),
+        "due_amount": Decimal("2600000"),
+        "dpd": 35,
+        "status": "OPEN",
+    }
+    values.update(kw)
+    return Loan(**values)
+
+
+def core_segment(
+    account: str, day: date, penalty: str, interest: str, principal: str
+) -> DueSegmentation:
+    return DueSegmentation(
+        source_system="T24",
+        source_ts=datetime.now(UTC) - timedelta(hours=2),
+        source_record_id=f"{account}-{day:%Y%m%d}",
+        account_number=account,
+        due_date=day,
+        principal=Decimal(principal),
+        interest=Decimal(interest),
+        penalty=Decimal(penalty),
+    )

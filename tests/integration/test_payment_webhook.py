@@ -3,8 +3,8 @@ one never does, and says why."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -13,41 +13,18 @@ import aiohttp
 import pytest
 
 from crm.settings import Settings
-from security.webhook_signature import sign
+from streams.topics import PAYMENTS_EVENTS
 from tests.integration.conftest import apoll
+from tests.integration.gateway import WEBHOOK, channel_secret, gateway_body, signed
+from tests.integration.kafka_io import decode_with_repo_files, read_key
 
-URL = "/api/payments/notification"
-
-
-def notification(ref: str, account: str, **changes: Any) -> dict[str, Any]:
-    return {
-        "referenceNumber": ref,
-        "loanAccountNumber": account,
-        "cif": "100234",
-        "amount": "1750000",
-        "currency": "VND",
-        "paidAt": "2026-11-20T10:15:00+07:00",
-        "channel": "MOBILE",
-        "payer": "TRAN THI B",
-        **changes,
-    }
-
-
-def signed(body: bytes, secret: str, *, channel: str = "MOBILE", age_s: int = 0) -> dict[str, str]:
-    timestamp = int(time.time()) - age_s
-    return {
-        "Content-Type": "application/json",
-        "X-Payment-Channel": channel,
-        "X-Payment-Timestamp": str(timestamp),
-        "X-Payment-Signature": sign(secret, timestamp, body),
-    }
+URL = WEBHOOK
+notification = gateway_body
 
 
 @pytest.fixture
 def secret(system: Settings) -> str:
-    """The MOBILE channel's current secret, as the runtime generated it."""
-    path = system.payment_webhook_secrets_path / "MOBILE"
-    return path.read_text().splitlines()[0].strip()
+    return channel_secret(system)
 
 
 @pytest.fixture
@@ -124,3 +101,29 @@ async def test_refused_notifications_say_why_and_store_nothing(
         "SELECT reference_number FROM payments.payment WHERE loan_account_number = $1", account
     )
     assert [r["reference_number"] for r in rows] == [last]
+
+
+async def test_a_hundred_concurrent_deliveries_are_one_payment(
+    system: Settings, api: str, secret: str, reader: aiohttp.ClientSession, db: Any
+) -> None:
+    ref, account = f"GW{uuid.uuid4().hex[:12].upper()}", f"LD{uuid.uuid4().hex[:10].upper()}"
+    body = json.dumps(notification(ref, account)).encode()
+    async with aiohttp.ClientSession() as gateway:
+
+        async def deliver() -> int:
+            async with gateway.post(f"{api}{URL}", data=body, headers=signed(body, secret)) as r:
+                return r.status
+
+        statuses = await asyncio.gather(*(deliver() for _ in range(100)))
+    assert statuses == [202] * 100
+    await apoll(lambda: stored(reader, api, ref), deadline_s=60, what="the payment")
+    # Every delivery was processed (each one re-publishes the same event): then count rows.
+    topic = system.topic(PAYMENTS_EVENTS.name)
+    events = read_key(system, topic, account, want=100, deadline_s=120)
+    assert {decode_with_repo_files(e.value())["eventId"] for e in events} == {f"{ref}:suspense:1"}
+    rows = await db.fetch("SELECT amount FROM payments.payment WHERE reference_number = $1", ref)
+    assert [r["amount"] for r in rows] == [Decimal("1750000.00")]
+    history = await db.fetchval(
+        "SELECT count(*) FROM payments.payment_history WHERE reference_number = $1", ref
+    )
+    assert history == 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import urllib.error
 
 import asyncpg
 import pytest
@@ -25,17 +24,6 @@ from tests.integration.populations import converged, fresh
 pytestmark = pytest.mark.integration
 
 OUTAGE_SECONDS = 30
-
-
-def connectors_running(settings: Settings) -> bool:
-    try:
-        for name in ("t24", "w4", "los"):
-            state, tasks = connectors.states(settings, name)
-            if state != "RUNNING" or not tasks or any(t != "RUNNING" for t, _ in tasks):
-                return False
-    except (OSError, urllib.error.URLError):
-        return False
-    return True
 
 
 async def test_postgres_away_for_30s_during_churn_loses_nothing(system: Settings) -> None:
@@ -58,7 +46,7 @@ async def test_postgres_away_for_30s_during_churn_loses_nothing(system: Settings
     assert sum(made.values()) >= 100, made
 
     deadline = time.monotonic() + 180
-    while not connectors_running(system):
+    while not connectors.all_running(system):
         assert time.monotonic() < deadline, "Debezium did not recover from the outage"
         await asyncio.sleep(2)
     pool = await asyncpg.create_pool(system.asyncpg_dsn(), min_size=1, max_size=2)

@@ -1,0 +1,226 @@
+"""The gateway's webhook under load: accepted notifications/s, and 202 → readable latency.
+
+Both run against the whole system through nginx, signed like the gateway signs. The
+limit beside them is pgbench's single-row insert rate from the same run: one durable write
+per payment is what any intake has to pay at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bench.report import Progress, Result
+from crm.settings import Settings
+from runtime import manager
+from security.webhook_signature import sign
+from streams.sync_lag import group_lag
+from streams.topics import PAYMENTS_NOTIFICATIONS
+
+WEBHOOK = "/api/payments/notification"
+CHANNEL = "MOBILE"
+# One loan per this many payments: the load spreads over every partition.
+PAYMENTS_PER_LOAN = 20
+
+
+@dataclass
+class _Intake:
+    accepted: int = 0
+    refused: dict[int | None, int] = field(default_factory=dict)
+    accepted_at: dict[str, float] = field(default_factory=dict)
+
+
+def _secret(settings: Settings) -> str:
+    return (settings.payment_webhook_secrets_path / CHANNEL).read_text().splitlines()[0].strip()
+
+
+def _body(tag: str, n: int) -> bytes:
+    return json.dumps(
+        {
+            "referenceNumber": f"{tag}-{n}",
+            "loanAccountNumber": f"LD{tag}{n // PAYMENTS_PER_LOAN:06d}",
+            "amount": "150000",
+            "currency": "VND",
+            "paidAt": "2026-11-20T10:15:00+07:00",
+            "channel": CHANNEL,
+        }
+    ).encode()
+
+
+async def _post(
+    session: aiohttp.ClientSession, url: str, secret: str, tag: str, n: int, seen: _Intake
+) -> None:
+    body = _body(tag, n)
+    now = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "X-Payment-Channel": CHANNEL,
+        "X-Payment-Timestamp": str(now),
+        "X-Payment-Signature": sign(secret, now, body),
+    }
+    status: int | None
+    try:
+        async with session.post(url, data=body, headers=headers) as resp:
+            await resp.read()
+            status = resp.status
+    except (aiohttp.ClientError, TimeoutError):
+        status = None
+    if status == 202:
+        seen.accepted += 1
+        seen.accepted_at[f"{tag}-{n}"] = time.perf_counter()
+    else:
+        seen.refused[status] = seen.refused.get(status, 0) + 1
+
+
+async def _saturate(api: str, secret: str, seconds: float, clients: int) -> _Intake:
+    """Closed loop: `clients` gateways each send the next notification as soon as answered."""
+    seen = _Intake()
+    tag = f"BI{uuid.uuid4().hex[:8].upper()}"
+    stop = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while time.perf_counter() < stop:
+            await _post(session, api + WEBHOOK, secret, tag, next(counter), seen)
+
+    async def report() -> None:
+        begin = time.perf_counter()
+        while time.perf_counter() < stop:
+            await asyncio.sleep(2.0)
+            elapsed = time.perf_counter() - begin
+            print(
+                f"  webhook intake (saturating): {seen.accepted:,} accepted in {elapsed:.0f}s"
+                f" ({seen.accepted / elapsed:,.0f}/s)",
+                file=sys.stderr,
+            )
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(report(), *(client(session) for _ in range(clients)))
+    return seen
+
+
+async def _visible_latencies(
+    api: str, token: str, secret: str, rate: float, seconds: float, sample_every: int
+) -> tuple[_Intake, list[float]]:
+    """Open loop at `rate`/s; every `sample_every`-th accepted payment is polled until readable."""
+    seen = _Intake()
+    tag = f"BL{uuid.uuid4().hex[:8].upper()}"
+    latencies: list[float] = []
+    auth = {"Authorization": f"Bearer {token}"}
+    total = int(rate * seconds)
+    progress = Progress("webhook at a steady rate", total, every=2.0)
+
+    async def watch(session: aiohttp.ClientSession, ref: str, deadline: float) -> None:
+        while time.perf_counter() < deadline:
+            try:
+                async with session.get(f"{api}/api/payments/{ref}", headers=auth) as resp:
+                    await resp.read()
+                    if resp.status == 200:
+                        latencies.append(time.perf_counter() - seen.accepted_at[ref])
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass  # a dropped keep-alive connection: ask again
+            await asyncio.sleep(0.05)
+
+    async def send_and_watch(session: aiohttp.ClientSession, n: int) -> None:
+        await _post(session, api + WEBHOOK, secret, tag, n, seen)
+        ref = f"{tag}-{n}"
+        if n % sample_every == 0 and ref in seen.accepted_at:
+            await watch(session, ref, seen.accepted_at[ref] + 30)
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = []
+        begin = time.perf_counter()
+        for n in range(total):
+            await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(send_and_watch(session, n)))
+            progress.update(n + 1)
+        await asyncio.gather(*tasks)
+    return seen, sorted(latencies)
+
+
+async def _drained(settings: Settings, deadline_s: float = 600) -> None:
+    """Wait until the payments workers have committed every notification."""
+    topic = settings.topic(PAYMENTS_NOTIFICATIONS.name)
+    group = settings.topic("crm-payments")
+    end = time.perf_counter() + deadline_s
+    while time.perf_counter() < end:
+        lag = (await group_lag(settings, group, [topic])).get(topic)
+        print(f"  payments still to apply: {lag if lag is not None else '?'}", file=sys.stderr)
+        if lag == 0:
+            return
+        await asyncio.sleep(2.0)
+    raise TimeoutError(f"payments did not catch up within {deadline_s:.0f}s")
+
+
+async def _token(api: str, password: str) -> str:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(f"{api}/api/auth/login", json={"username": "admin", "password": password}) as r,
+    ):
+        body = await r.json()
+        return str(body["accessToken"])
+
+
+def _refusals(seen: _Intake) -> str:
+    if not seen.refused:
+        return "none refused"
+    return ", ".join(f"{n} x {status or 'no answer'}" for status, n in seen.refused.items())
+
+
+def intake_costs(
+    settings: Settings,
+    admin_password: str,
+    pgbench_tps: float | None,
+    seconds: float,
+    clients: int,
+    rate: float,
+) -> list[Result]:
+    assert manager.up(settings, only=None) == 0, "the whole system must be up"
+    api = f"http://127.0.0.1:{settings.nginx_port}"
+    secret = _secret(settings)
+
+    async def run() -> list[Result]:
+        saturated = await _saturate(api, secret, seconds, clients)
+        token = await _token(api, admin_password)
+        # The saturating burst is still being applied: latency is measured from an empty queue.
+        await _drained(settings)
+        steady, latencies = await _visible_latencies(api, token, secret, rate, seconds, 20)
+        results = [
+            Result(
+                "webhook notifications accepted (202), saturated",
+                saturated.accepted / seconds,
+                "/s",
+                limit=pgbench_tps,
+                limit_source="pgbench single-row inserts" if pgbench_tps else "",
+                note=(
+                    f"{clients} clients for {seconds:.0f}s; {_refusals(saturated)}; goal ≥ 3,000/s"
+                ),
+            )
+        ]
+        note = (
+            f"{rate:.0f}/s offered for {seconds:.0f}s, {steady.accepted} accepted "
+            f"({_refusals(steady)}), {len(latencies)} sampled; goal p99 < 1,000 ms"
+        )
+        for q in (0.5, 0.99):
+            value = (
+                latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+                if latencies
+                else float("nan")
+            )
+            results.append(
+                Result(
+                    f"webhook 202 → GET /api/payments/:ref p{int(q * 100)}", value, "ms", note=note
+                )
+            )
+        return results
+
+    return asyncio.run(run())
