@@ -1,9 +1,10 @@
 """Named points where a test makes a worker die on purpose, as a crash at that point would.
 
-`CRM_FAILPOINT=<name>:<n>` ends the process (exit 137, like SIGKILL) when `<name>` has been
-reached n times (a pass may count for several, e.g. one per message of a batch): no flush,
-no commit, no shutdown hook. Tests use it to crash a worker between
-two steps a real kill could only hit by luck. Production ignores it.
+`CRM_FAILPOINT=<name>:<n>` arms one point. `reached` ends the process (exit 137, like
+SIGKILL) when `<name>` has been passed n times (a pass may count for several, e.g. one per
+message of a batch): no flush, no commit, no shutdown hook. `hit` only says when, for a
+point that misbehaves otherwise (e.g. loses one message, as Faust can). Tests use them to
+reach states a real crash could only hit by luck. Production ignores them.
 """
 
 from __future__ import annotations
@@ -29,13 +30,19 @@ def _armed() -> tuple[str, int] | None:
     return name, int(nth)
 
 
-def reached(name: str, count: int = 1) -> None:
-    """Count `count` passes through `name`; die here if that reaches the armed number."""
+def hit(name: str, count: int = 1) -> bool:
+    """Count `count` passes through `name`; True once, on the pass that reaches the armed number."""
     armed = _armed()
     if armed is None or armed[0] != name:
-        return
+        return False
+    before = _hits[name]
     _hits[name] += count
-    if _hits[name] >= armed[1]:
+    return before < armed[1] <= _hits[name]
+
+
+def reached(name: str, count: int = 1) -> None:
+    """Count `count` passes through `name`; die here if that reaches the armed number."""
+    if hit(name, count):
         log.warning("failpoint %s reached (pass %d): exiting", name, _hits[name])
         logging.shutdown()
         os._exit(KILLED)

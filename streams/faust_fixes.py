@@ -1,4 +1,4 @@
-"""A fix for faust-streaming 0.15.3's offset commit, applied once before any app starts.
+"""Fixes for faust-streaming 0.15.3's offset commit, applied once before any app starts.
 
 Faust commits, per partition, the run of consecutive acknowledged offsets. Its guard
 against a missing offset at the head of that run is off by one (faust-streaming issue
@@ -54,9 +54,33 @@ def _new_offset(self: Any, tp: Any) -> int | None:
     return run[-1] + 1
 
 
+_original_perform_seek = Consumer.perform_seek
+
+
+async def _perform_seek(self: Any) -> None:
+    """Seek to the committed offsets, and know where never-committed partitions start.
+
+    Upstream records no committed offset for a partition without one (nor for one committed
+    at 0), so the head-gap guard above had nothing to hold on to there: a message dropped at
+    the very start of a partition was committed past. Its start is now the log's first
+    offset, which is where the consumer (auto_offset_reset=earliest) reads from.
+    """
+    await _original_perform_seek(self)
+    unknown = [
+        tp
+        for tp in self.assignment()
+        if self._committed_offset.get(tp) is None and not self._is_changelog_tp(tp)
+    ]
+    if unknown:
+        for tp, offset in (await self.earliest_offsets(*unknown)).items():
+            if self._committed_offset.get(tp) is None and offset is not None and offset >= 0:
+                self._committed_offset[tp] = offset
+
+
 def apply() -> None:
-    """Install the fix (idempotent)."""
+    """Install the fixes (idempotent)."""
     global _applied
     if not _applied:
         Consumer._new_offset = _new_offset  # type: ignore[method-assign]
+        Consumer.perform_seek = _perform_seek  # type: ignore[method-assign]
         _applied = True

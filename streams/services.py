@@ -17,6 +17,7 @@ from security.keys import KeySet
 from security.tokens import TokenVerifier
 from streams.app import CrmApp, aiohttp_app, create_app
 from streams.commands import register_commands
+from streams.hole_watch import CHECK_EVERY_S, HoleWatch
 from streams.topics import AUTH_COMMANDS, SYNC_COMMANDS, WORKFLOW_COMMANDS, TopicSpec
 from web.middleware import error_middleware
 from web.ops import ops
@@ -137,6 +138,13 @@ def build_app(settings: Settings, service: ServiceName) -> CrmApp:
         await app.revocations.follow()
 
     app.task(follow_revocations)
+
+    watch = HoleWatch(settings)
+
+    async def watch_holes() -> None:
+        await watch.check(app)
+
+    app.timer(CHECK_EVERY_S)(watch_holes)
 
     async def _close(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await app.close_pool()

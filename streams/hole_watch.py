@@ -1,0 +1,139 @@
+"""Find a partition whose next message was never delivered, and have it read again.
+
+Faust can leave a fetched message undelivered — its stream skips events that arrive while
+flow control is suspended or from an older consumer generation — and never fetches it again
+unless the partition is sought back. streams.faust_fixes keeps the commit at that offset, so
+nothing is lost, but the message waits for the next rebalance (the kill tests saw one
+payment of 10,000 wait for good). This watch notices the hole and asks for that rebalance.
+
+A hole is: the committed offset C of an assigned partition was never acknowledged, later
+offsets were, and it stays so across two checks. Before
+acting, the broker is asked what is at C: a message means it was dropped, and the worker
+rejoins its group, after which Faust seeks every partition to its committed offset and C
+arrives again (the others are replays, which every agent handles idempotently). Nothing at
+C (compaction, a transaction marker) is a gap in the log, and it is marked as one so the
+commit can move past it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import Consumer, TopicPartition
+from faust.types import TP
+
+from crm.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_S = 15.0
+# A rejoin costs every partition of the group a replay from its commit: not more often.
+MIN_REJOIN_INTERVAL_S = 60.0
+_FETCH_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Hole:
+    topic: str
+    partition: int
+    offset: int
+
+
+def holes(consumer: Any) -> set[Hole]:
+    """Partitions of this worker whose committed offset was skipped while later ones were acked.
+
+    Agents acknowledge a partition's messages in offset order (whole batches, see
+    streams.batching), so a later offset acked before the committed one means the committed
+    one was lost, not that it is still being handled — whether Faust still tracks it or not.
+    """
+    assigned = consumer.assignment()
+    found: set[Hole] = set()
+    for tp, acked in list(consumer._acked.items()):
+        committed = consumer._committed_offset.get(tp)
+        if tp not in assigned or committed is None or not acked:
+            continue
+        if min(acked) > committed:
+            found.add(Hole(tp.topic, tp.partition, committed))
+    return found
+
+
+def _first_offset_from(settings: Settings, hole: Hole) -> int | None:
+    """The offset of the first message at or after the hole; None when there is none yet."""
+    reader = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": "crm-hole-watch",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
+    try:
+        reader.assign([TopicPartition(hole.topic, hole.partition, hole.offset)])
+        message = reader.poll(_FETCH_TIMEOUT_S)
+        if message is None or message.error() is not None:
+            return None
+        offset: int | None = message.offset()
+        return offset
+    finally:
+        reader.close()
+
+
+@dataclass
+class HoleWatch:
+    settings: Settings
+    _seen: set[Hole] = field(default_factory=set)
+    _last_rejoin: float = 0.0
+
+    async def check(self, app: Any) -> None:
+        consumer = app.consumer
+        current = holes(consumer)
+        lasting, self._seen = current & self._seen, current
+        if not lasting:
+            return
+        dropped = []
+        for hole in lasting:
+            first = await asyncio.to_thread(_first_offset_from, self.settings, hole)
+            if first == hole.offset:
+                dropped.append(hole)
+            elif first is not None and first > hole.offset:
+                log.info(
+                    "%s[%d]: offsets %d..%d are a gap in the log",
+                    hole.topic,
+                    hole.partition,
+                    hole.offset,
+                    first - 1,
+                )
+                _mark_gap(consumer, hole, first)
+        if dropped:
+            await self._rejoin(app, dropped)
+
+    async def _rejoin(self, app: Any, dropped: Iterable[Hole]) -> None:
+        now = time.monotonic()
+        for hole in dropped:
+            log.warning(
+                "%s[%d]: offset %d was never delivered; rejoining the group to read it again",
+                hole.topic,
+                hole.partition,
+                hole.offset,
+            )
+        if now - self._last_rejoin < MIN_REJOIN_INTERVAL_S:
+            return
+        self._last_rejoin = now
+        thread = app.consumer._thread
+        kafka_consumer = thread._ensure_consumer()
+
+        async def rejoin() -> None:
+            # Runs in the consumer's own thread and loop, where its coordinator lives.
+            kafka_consumer._coordinator.request_rejoin()
+
+        await thread.call_thread(rejoin)
+
+
+def _mark_gap(consumer: Any, hole: Hole, first: int) -> None:
+    """Tell Faust that offsets hole.offset..first-1 do not exist, as its fetcher would."""
+    consumer._gap[TP(hole.topic, hole.partition)].addi(hole.offset, first)
