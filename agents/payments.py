@@ -55,15 +55,6 @@ class Handled:
     previous: dict[str, Any] | None = None
 
 
-def notifications_topic(app: CrmApp) -> faust.TopicT:
-    return app.topic(
-        app.settings.topic(PAYMENTS_NOTIFICATIONS.name),
-        key_type=bytes,
-        value_type=bytes,
-        partitions=app.settings.topic_partitions,
-    )
-
-
 def register(
     app: CrmApp, ledger: faust.Table, order: tuple[Component, ...] = DEFAULT_ORDER
 ) -> None:
