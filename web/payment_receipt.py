@@ -12,7 +12,7 @@ from domain.receipt import build_receipt, check_receipt_available, parse_lang
 from streams.app import CrmApp, crm_app
 from web.auth import requires
 from web.jsonio import json_response
-from web.payments import PAYMENT_COLUMNS
+from web.payments import PAYMENT_COLUMNS, payment_not_found, require_visible
 from web.problems import ProblemError
 from web.receipt_pdf import fonts_available, render_pdf_async
 from web.sync_access import audit_reads
@@ -68,12 +68,8 @@ def payment_receipt_blueprint(app: CrmApp) -> Blueprint:
                 referenceNumber,
             )
             if row is None:
-                raise ProblemError(
-                    404,
-                    "PAYMENT_NOT_FOUND",
-                    "No payment has this reference.",
-                    field="referenceNumber",
-                )
+                raise payment_not_found()
+            await require_visible(crm, request, row["cif"])
             check_receipt_available(row)
             if pdf and not fonts_available():
                 log.error("PDF receipts need the fonts-dejavu-core package")

@@ -24,7 +24,7 @@ from web.auth import ViewMethod, principal_of, requires
 from web.jsonio import json_response, read_object
 from web.pagination import date_filter, page_body, page_of
 from web.problems import ProblemError
-from web.sync_access import audit_reads, customer_not_found, customer_scope
+from web.sync_access import audit_reads, customer_not_found, customer_scope, scope_cifs
 from web.views import ApiView
 
 PAYMENT_COLUMNS = (
@@ -131,10 +131,28 @@ def time_ref_cursor(after: list[Any] | None) -> tuple[datetime | None, str | Non
     return paid_at, ref
 
 
+def payment_not_found() -> ProblemError:
+    # Also the answer for a payment of a customer outside the caller's scope.
+    return ProblemError(
+        404, "PAYMENT_NOT_FOUND", "No payment has this reference.", field="referenceNumber"
+    )
+
+
+async def require_visible(app: CrmApp, request: aioweb.Request, cif: str | None) -> None:
+    """404 unless the caller may see this customer's payments (no CIF: only callers seeing all)."""
+    scope = await customer_scope(app, request)
+    if not scope.everything and (cif is None or cif not in scope.cifs):
+        raise payment_not_found()
+
+
 async def _payments_page(
     app: CrmApp, request: aioweb.Request, column: str, value: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One keyset page of payments whose `column` (a fixed name, never user input) is `value`."""
+    """One keyset page of payments whose `column` (a fixed name, never user input) is `value`.
+
+    Only payments of customers in the caller's row scope are listed.
+    """
+    cifs = scope_cifs(await customer_scope(app, request))
     page = page_of(request)
     since, until = date_filter(request, "from"), date_filter(request, "to")
     after_paid, after_ref = time_ref_cursor(page.after)
@@ -144,6 +162,7 @@ async def _payments_page(
         " AND ($2::timestamptz IS NULL OR paid_at >= $2)"
         " AND ($3::timestamptz IS NULL OR paid_at < $3)"
         " AND ($4::timestamptz IS NULL OR (paid_at, reference_number) < ($4, $5))"
+        " AND ($7::text[] IS NULL OR cif = ANY($7::text[]))"
         " ORDER BY paid_at DESC, reference_number DESC LIMIT $6",
         value,
         since,
@@ -151,6 +170,7 @@ async def _payments_page(
         after_paid,
         after_ref,
         page.limit,
+        None if cifs is None else sorted(cifs),
     )
     items = [payment_json(r) for r in rows]
     last = [rows[-1]["paid_at"].isoformat(), rows[-1]["reference_number"]] if rows else None
@@ -200,12 +220,8 @@ def payments_blueprint(app: CrmApp, ledger: faust.Table) -> Blueprint:
                 referenceNumber,
             )
             if row is None:
-                raise ProblemError(
-                    404,
-                    "PAYMENT_NOT_FOUND",
-                    "No payment has this reference.",
-                    field="referenceNumber",
-                )
+                raise payment_not_found()
+            await require_visible(crm_app(self.app), request, row["cif"])
             lines = await pool.fetch(
                 "SELECT component, due_date, amount FROM payments.payment_allocation"
                 " WHERE reference_number = $1 ORDER BY line_no",

@@ -78,11 +78,11 @@ async def test_payment_on_a_known_loan_is_allocated_oldest_due_first(
     )
     poll(
         lambda: (b := ledger_of(worker, account, token)) and len(b["openSegments"]) == 2,
-        deadline_s=60,
+        deadline_s=120,
         what="the loan and both segments in the payments view",
     )
     send_all(isolated, [pay(f"{tag}-A1", account, "1500000")])
-    await apoll(lambda: row_of(db, f"{tag}-A1", "APPLIED"), deadline_s=60, what="APPLIED row")
+    await apoll(lambda: row_of(db, f"{tag}-A1", "APPLIED"), deadline_s=120, what="APPLIED row")
 
     lines = await db.fetch(
         "SELECT component, due_date, amount FROM payments.payment_allocation"
@@ -119,28 +119,28 @@ async def test_core_balance_and_payment_count_once_in_either_order(
     send_core(isolated, [loan(a, "50000000", NOW - timedelta(hours=1)) for a in (before, after)])
     poll(
         lambda: all((ledger_of(worker, a, token) or {}).get("loanKnown") for a in (before, after)),
-        deadline_s=60,
+        deadline_s=120,
         what="both loans in the payments view",
     )
     paid_at = NOW - timedelta(minutes=30)
     # Payment first, then the core's record that already contains it.
     send_all(isolated, [pay(f"{tag}-B1", before, "2000000", paid_at=paid_at)])
-    await apoll(lambda: row_of(db, f"{tag}-B1", "APPLIED"), deadline_s=60, what="B1 applied")
+    await apoll(lambda: row_of(db, f"{tag}-B1", "APPLIED"), deadline_s=120, what="B1 applied")
     send_core(isolated, [loan(before, "48000000", NOW - timedelta(minutes=10))])
     # The core's record first, then the payment it already contains.
     send_core(isolated, [loan(after, "48000000", NOW - timedelta(minutes=10))])
     poll(
         lambda: (ledger_of(worker, after, token) or {}).get("coreOutstanding") == "48000000.00",
-        deadline_s=60,
+        deadline_s=120,
         what="the core's new balance",
     )
     send_all(isolated, [pay(f"{tag}-C1", after, "2000000", paid_at=paid_at)])
-    await apoll(lambda: row_of(db, f"{tag}-C1", "APPLIED"), deadline_s=60, what="C1 applied")
+    await apoll(lambda: row_of(db, f"{tag}-C1", "APPLIED"), deadline_s=120, what="C1 applied")
 
     for account in (before, after):
         view = poll(
             functools.partial(settled, worker, account, token),
-            deadline_s=60,
+            deadline_s=120,
             what=f"{account} settled",
         )
         assert D(view["outstanding"]) == D("48000000"), account
@@ -153,11 +153,13 @@ async def test_payment_for_an_unknown_loan_waits_in_suspense_until_it_arrives(
     tag = isolated.topic_prefix.strip(".")
     account = f"LD{tag}S"
     send_all(isolated, [pay(f"{tag}-S1", account, "700000")])
-    held: Any = await apoll(lambda: row_of(db, f"{tag}-S1", "SUSPENSE"), deadline_s=60, what="held")
+    held: Any = await apoll(
+        lambda: row_of(db, f"{tag}-S1", "SUSPENSE"), deadline_s=120, what="held"
+    )
     assert held["version"] == 1
     send_core(isolated, [loan(account, "10000000", NOW - timedelta(hours=3))])
     applied: Any = await apoll(
-        lambda: row_of(db, f"{tag}-S1", "APPLIED"), deadline_s=60, what="applied"
+        lambda: row_of(db, f"{tag}-S1", "APPLIED"), deadline_s=120, what="applied"
     )
     assert applied["version"] == 2 and applied["cif"] == "CIF900000001"
     history = await db.fetch(
@@ -178,12 +180,12 @@ async def test_payment_in_another_currency_than_the_loan_fails_with_the_reason(
     send_core(isolated, [loan(account, "10000000", NOW - timedelta(hours=3))])
     poll(
         lambda: (ledger_of(worker, account, token) or {}).get("loanKnown"),
-        deadline_s=60,
+        deadline_s=120,
         what="the loan in the payments view",
     )
     send_all(isolated, [pay(f"{tag}-F1", account, "25.50", currency="USD")])
     failed: Any = await apoll(
-        lambda: row_of(db, f"{tag}-F1", "FAILED"), deadline_s=60, what="failed"
+        lambda: row_of(db, f"{tag}-F1", "FAILED"), deadline_s=120, what="failed"
     )
     assert failed["reason"] == "CURRENCY_MISMATCH: the loan is in VND"
     events = read_key(
@@ -216,16 +218,16 @@ async def test_reversal_restores_the_balance_and_a_second_one_changes_nothing(
     send_core(isolated, [loan(account, "10000000", NOW - timedelta(hours=3))])
     poll(
         lambda: (ledger_of(worker, account, token) or {}).get("loanKnown"),
-        deadline_s=60,
+        deadline_s=120,
         what="the loan in the payments view",
     )
     send_all(isolated, [pay(ref, account, "400000")])
-    await apoll(lambda: row_of(db, ref, "APPLIED"), deadline_s=60, what="the payment applied")
+    await apoll(lambda: row_of(db, ref, "APPLIED"), deadline_s=120, what="the payment applied")
 
     url = f"{worker.url}/api/payments/{ref}/reversal"
     status, body = post_json(url, {"reason": "customer disputed"}, token)
     assert (status, body["referenceNumber"], body["reverses"]) == (202, f"RV-{ref}", ref)
-    reversed_row = await apoll(lambda: row_of(db, ref, "REVERSED"), deadline_s=60, what="REVERSED")
+    reversed_row = await apoll(lambda: row_of(db, ref, "REVERSED"), deadline_s=120, what="REVERSED")
     assert reversed_row["version"] == 2  # type: ignore[index]
     reversal = await db.fetchrow(
         "SELECT kind, status, original_reference_number, amount FROM payments.payment"
@@ -246,7 +248,7 @@ async def test_reversal_restores_the_balance_and_a_second_one_changes_nothing(
     status, _ = post_json(url, {"reason": "again", "referenceNumber": f"{tag}-R1-B"}, token)
     assert status == 202
     events_topic = isolated.topic(PAYMENTS_EVENTS.name)
-    events = read_key(isolated, events_topic, account, want=4, deadline_s=60)
+    events = read_key(isolated, events_topic, account, want=4, deadline_s=120)
     decoded = [decode_with_repo_files(e.value()) for e in events]
     reversed_events = [e for e in decoded if e["eventType"] == "PAYMENT_REVERSED"]
     assert {e["eventId"] for e in reversed_events} == {f"{ref}:reversed:2"}
@@ -273,7 +275,7 @@ async def test_old_suspense_is_reported(
 ) -> None:
     tag = isolated.topic_prefix.strip(".")
     send_all(isolated, [pay(f"{tag}-Q1", f"LD{tag}Q", "123000")])
-    await apoll(lambda: row_of(db, f"{tag}-Q1", "SUSPENSE"), deadline_s=60, what="held")
+    await apoll(lambda: row_of(db, f"{tag}-Q1", "SUSPENSE"), deadline_s=120, what="held")
     report = worker.get_json(
         f"/api/payments/reports/suspense?olderThanMinutes=0&loanAccountNumber=LD{tag}Q", token
     )

@@ -278,19 +278,35 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[TestClient, dict[str, st
     app.access = AccessChecker(TokenVerifier(LocalJwks(keys), "crm-auth", "crm"), app.revocations)
     app._pool = FakePool([payment(), payment(reference_number="FT-HELD", status="SUSPENSE")])
     app._publisher = RecordingPublisher()  # type: ignore[assignment]
+    async with TestClient(TestServer(aiohttp_app(app))) as client:
+        yield client, bearer(tmp_path, "SUPERVISOR"), app
+
+
+def bearer(tmp_path: Path, role: str) -> dict[str, str]:
+    """A token of `role` with payments:read, signed with the served app's keys."""
+    keys = KeySet.load_or_create(tmp_path / "jwt")
     token = (
         TokenIssuer(keys, "crm-auth", "crm", timedelta(minutes=15))
         .issue(
             subject="u-1",
             session_id="s-1",
-            roles=["AGENT"],
+            roles=[role],
             permissions=["payments:read"],
             now=datetime.now(UTC),
         )
         .token
     )
-    async with TestClient(TestServer(aiohttp_app(app))) as client:
-        yield client, {"Authorization": f"Bearer {token}"}, app
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_agent_sees_no_receipt_of_a_customer_outside_their_scope(
+    served: Any, tmp_path: Path
+) -> None:
+    client, _, app = served
+    resp = await client.get("/api/payments/receipt/FT2633400123", headers=bearer(tmp_path, "AGENT"))
+    assert resp.status == 404
+    assert (await resp.json())["code"] == "PAYMENT_NOT_FOUND"
+    assert app._publisher.sent == [], "nothing was shown, so nothing is audited"
 
 
 async def test_view_answers_json_then_pdf_and_audits_each_read(served: Any) -> None:
