@@ -162,11 +162,20 @@ async def test_payment_for_an_unknown_loan_waits_in_suspense_until_it_arrives(
         lambda: row_of(db, f"{tag}-S1", "APPLIED"), deadline_s=120, what="applied"
     )
     assert applied["version"] == 2 and applied["cif"] == "CIF900000001"
-    history = await db.fetch(
-        "SELECT status FROM payments.payment_history WHERE reference_number = $1 ORDER BY id",
-        f"{tag}-S1",
-    )
-    assert [r["status"] for r in history] == ["SUSPENSE", "APPLIED"]
+
+    async def history() -> list[str]:
+        rows = await db.fetch(
+            "SELECT status FROM payments.payment_history WHERE reference_number = $1 ORDER BY id",
+            f"{tag}-S1",
+        )
+        return [r["status"] for r in rows]
+
+    # The history line is written beside the payment row, not in its transaction: wait for it.
+    async def both_lines() -> bool:
+        return len(await history()) >= 2
+
+    await apoll(both_lines, deadline_s=120, what="the APPLIED history line")
+    assert await history() == ["SUSPENSE", "APPLIED"]
     view = ledger_of(worker, account, token)
     assert view is not None and D(view["outstanding"]) == D("9300000")
     assert view["suspenseCount"] == 0

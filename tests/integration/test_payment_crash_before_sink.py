@@ -84,24 +84,28 @@ async def test_crash_between_ledger_and_sink_leaves_every_balance_right(
     try:
         worker.wait_healthy()
 
-        async def all_applied() -> bool:
-            n = await db.fetchval(
-                "SELECT count(*) FROM payments.payment"
-                " WHERE reference_number LIKE $1 AND status = 'APPLIED'",
+        async def stored() -> list[Any]:
+            rows: list[Any] = await db.fetch(
+                "SELECT p.reference_number, p.amount, p.status,"
+                " (SELECT sum(a.amount) FROM payments.payment_allocation a"
+                "   WHERE a.reference_number = p.reference_number) AS allocated,"
+                " (SELECT count(*) FROM payments.payment_history h"
+                "   WHERE h.reference_number = p.reference_number) AS history"
+                " FROM payments.payment p WHERE p.reference_number LIKE $1",
                 f"{tag}-K%",
             )
-            return bool(n == PAYMENTS)
+            return rows
 
-        await apoll(all_applied, deadline_s=180, what=f"{PAYMENTS} applied payments")
-        rows = await db.fetch(
-            "SELECT p.reference_number, p.amount, p.loan_account_number,"
-            " (SELECT sum(a.amount) FROM payments.payment_allocation a"
-            "   WHERE a.reference_number = p.reference_number) AS allocated,"
-            " (SELECT count(*) FROM payments.payment_history h"
-            "   WHERE h.reference_number = p.reference_number) AS history"
-            " FROM payments.payment p WHERE p.reference_number LIKE $1",
-            f"{tag}-K%",
-        )
+        async def settled() -> bool:
+            # Allocation and history lines land beside the payment row, not in its transaction.
+            rows = await stored()
+            return len(rows) == PAYMENTS and all(
+                r["status"] == "APPLIED" and r["allocated"] is not None and r["history"] >= 1
+                for r in rows
+            )
+
+        await apoll(settled, deadline_s=180, what=f"{PAYMENTS} applied payments")
+        rows = await stored()
         assert {(r["reference_number"], r["amount"]) for r in rows} == {
             (n.reference_number, n.amount) for n in items
         }
