@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from bench.api import admin_token
 from bench.report import Progress, Result
 from crm.settings import Settings
 from runtime import manager
@@ -161,15 +162,6 @@ async def _drained(settings: Settings, deadline_s: float = 600) -> None:
     raise TimeoutError(f"payments did not catch up within {deadline_s:.0f}s")
 
 
-async def _token(api: str, password: str) -> str:
-    async with (
-        aiohttp.ClientSession() as s,
-        s.post(f"{api}/api/auth/login", json={"username": "admin", "password": password}) as r,
-    ):
-        body = await r.json()
-        return str(body["accessToken"])
-
-
 def _refusals(seen: _Intake) -> str:
     if not seen.refused:
         return "none refused"
@@ -190,7 +182,7 @@ def intake_costs(
 
     async def run() -> list[Result]:
         saturated = await _saturate(api, secret, seconds, clients)
-        token = await _token(api, admin_password)
+        token = await admin_token(api, admin_password)
         # The saturating burst is still being applied: latency is measured from an empty queue.
         await _drained(settings)
         steady, latencies = await _visible_latencies(api, token, secret, rate, seconds, 20)

@@ -27,6 +27,7 @@ from urllib.parse import quote
 import aiohttp
 import asyncpg
 
+from bench.api import admin_token
 from bench.report import Result
 from crm.settings import Settings
 from domain.text_fold import fold
@@ -194,15 +195,6 @@ async def _latencies(
     return sorted(out)
 
 
-async def _token(api: str, password: str) -> str:
-    async with (
-        aiohttp.ClientSession() as s,
-        s.post(f"{api}/api/auth/login", json={"username": "admin", "password": password}) as r,
-    ):
-        body = await r.json()
-        return str(body["accessToken"])
-
-
 def read_latency(settings: Settings, password: str, rate: float, seconds: float) -> list[Result]:
     api = f"http://127.0.0.1:{settings.nginx_port}"
 
@@ -219,7 +211,7 @@ def read_latency(settings: Settings, password: str, rate: float, seconds: float)
             total = await pool.fetchval("SELECT count(*) FROM sync_entities.customer")
         finally:
             await pool.close()
-        token = await _token(api, password)
+        token = await admin_token(api, password)
         results = []
         for label, paths in (
             ("GET /api/customers/:cif", [f"/api/customers/{c}" for c in cifs]),

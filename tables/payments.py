@@ -11,7 +11,8 @@ from faust.tables import Table
 
 from domain.allocation import AllocationLine, Component, Due
 from domain.loan_ledger import Applied, CoreLoan, LoanLedger, Seen, Status
-from domain.payments import Channel, Kind, PaymentNotification, Source
+from domain.payments import PaymentNotification
+from streams.payments import notification_from_avro, notification_to_avro
 from tables.raw import raw_keyed_table
 
 LEDGER_TABLE = "loan-ledger"
@@ -44,42 +45,27 @@ def _lines_from_json(value: list[dict[str, Any]]) -> tuple[AllocationLine, ...]:
     )
 
 
+# The Avro mapping is the one field list; JSON differs only in carrying these as text.
+_DECIMALS = ("amount",)
+_TIMESTAMPS = ("paidAt", "receivedAt")
+
+
 def _notification_to_json(n: PaymentNotification) -> dict[str, Any]:
-    return {
-        "referenceNumber": n.reference_number,
-        "loanAccountNumber": n.loan_account_number,
-        "amount": str(n.amount),
-        "currency": n.currency,
-        "paidAt": n.paid_at.isoformat(),
-        "channel": n.channel.value,
-        "source": n.source.value,
-        "receivedAt": n.received_at.isoformat(),
-        "cif": n.cif,
-        "payer": n.payer,
-        "enteredBy": n.entered_by,
-        "kind": n.kind.value,
-        "originalReferenceNumber": n.original_reference_number,
-        "note": n.note,
-    }
+    record = notification_to_avro(n)
+    for name in _DECIMALS:
+        record[name] = str(record[name])
+    for name in _TIMESTAMPS:
+        record[name] = record[name].isoformat()
+    return record
 
 
 def _notification_from_json(v: dict[str, Any]) -> PaymentNotification:
-    return PaymentNotification(
-        reference_number=v["referenceNumber"],
-        loan_account_number=v["loanAccountNumber"],
-        amount=Decimal(v["amount"]),
-        currency=v["currency"],
-        paid_at=datetime.fromisoformat(v["paidAt"]),
-        channel=Channel(v["channel"]),
-        source=Source(v["source"]),
-        received_at=datetime.fromisoformat(v["receivedAt"]),
-        cif=v["cif"],
-        payer=v["payer"],
-        entered_by=v["enteredBy"],
-        kind=Kind(v.get("kind", Kind.PAYMENT.value)),
-        original_reference_number=v.get("originalReferenceNumber"),
-        note=v.get("note"),
-    )
+    record = dict(v)
+    for name in _DECIMALS:
+        record[name] = Decimal(record[name])
+    for name in _TIMESTAMPS:
+        record[name] = datetime.fromisoformat(record[name])
+    return notification_from_avro(record)
 
 
 def _seen_from_json(value: Any) -> Seen:
