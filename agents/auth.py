@@ -10,7 +10,7 @@ from faust.types import EventT, StreamT
 from persistence.models.auth import AuditLog
 from persistence.sink import PostgresSink
 from streams.app import CrmApp
-from streams.auth_events import AUTH_EVENT, audit_row
+from streams.auth_events import AUTH_EVENT, audit_rows
 from streams.avro import codec_for
 from streams.batching import consume_in_batches
 from streams.dlq import BadMessage, dead_letter
@@ -39,24 +39,25 @@ def register(app: CrmApp) -> None:
     )
     sink: PostgresSink | None = None
 
-    def row_of(event: EventT) -> dict[str, Any]:
+    def rows_of(event: EventT) -> list[dict[str, Any]]:
         value = event.message.value
         try:
             name, record = codec.decode(value if value is not None else b"")
             if name != AUTH_EVENT:
                 raise ValueError(f"{name} is not an AuthEvent")
-            row = audit_row(record, service=None)
+            rows = audit_rows(record, service=None)
         except (ValueError, KeyError, TypeError) as exc:
             raise BadMessage(str(exc)) from exc
-        row["ip_address"] = _ip(row["ip_address"])
-        return row
+        for row in rows:
+            row["ip_address"] = _ip(row["ip_address"])
+        return rows
 
     async def audit(batch: list[EventT]) -> None:
         nonlocal sink
         rows = []
         for event in batch:
             try:
-                rows.append(row_of(event))
+                rows.extend(rows_of(event))
             except BadMessage as exc:
                 await dead_letter(app, event.message, exc)
         if sink is None:

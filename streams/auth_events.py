@@ -6,6 +6,7 @@ them into audit.audit_log rows, so one stream feeds both downstream consumers an
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,32 @@ async def publish_auth_events(app: CrmApp, *events: AuthEvent) -> None:
 
 # Auth events that record something refused or suspicious.
 FAILURES = frozenset({"LOGIN_FAILED", "TOKEN_REUSED", "ACCOUNT_LOCKED", "ACCESS_DENIED"})
+
+
+# A list read names all its customers in one event (a JSON array under this detail): one
+# broker message per page instead of one per customer. The audit log still gets a row each.
+CIFS_DETAIL = "cifs"
+
+
+def audit_rows(record: Mapping[str, Any], service: str | None) -> list[dict[str, Any]]:
+    """The audit.audit_log rows of one decoded AuthEvent: one per customer it names."""
+    row = audit_row(record, service)
+    listed = row["details"].pop(CIFS_DETAIL, None)
+    if listed is None:
+        return [row]
+    cifs = json.loads(listed)
+    if not isinstance(cifs, list) or not all(isinstance(c, str) for c in cifs):
+        raise ValueError(f"{CIFS_DETAIL} is not a list of CIFs")
+    # The row's event id stays unique per customer; details.eventId ties the page together.
+    return [
+        {
+            **row,
+            "details": {**row["details"], "cif": cif},
+            "customer_cif": cif,
+            "event_id": f"{row['event_id']}:{cif}",
+        }
+        for cif in dict.fromkeys(cifs)
+    ]
 
 
 def audit_row(record: Mapping[str, Any], service: str | None) -> dict[str, Any]:

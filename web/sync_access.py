@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable
 
 from aiohttp import web as aioweb
@@ -10,7 +11,7 @@ from aiohttp import web as aioweb
 from security.data_access import record_data_access
 from security.row_rules import Scope
 from streams.app import PUBLISH_TIMEOUT_SECONDS, CrmApp
-from streams.auth_events import AuthEvent, publish_auth_events
+from streams.auth_events import CIFS_DETAIL, AuthEvent, publish_auth_events
 from web.auth import principal_of
 from web.problems import ProblemError
 
@@ -32,22 +33,25 @@ def customer_not_found() -> ProblemError:
 
 
 def _events(request: aioweb.Request, app: CrmApp, reads: list[tuple[str, str]]) -> list[AuthEvent]:
-    """The DATA_ACCESS events security.data_access.record_data_access sends, one per read."""
+    """One DATA_ACCESS event per kind of read, naming every CIF it showed."""
     caller = principal_of(request)
+    by_resource: dict[str, list[str]] = {}
+    for cif, what in reads:
+        by_resource.setdefault(what, []).append(cif)
     return [
         AuthEvent(
             "DATA_ACCESS",
             user_id=caller.user_id,
             session_id=caller.session_id or None,
             details={
-                "cif": cif,
+                CIFS_DETAIL: json.dumps(cifs),
                 "resource": what,
                 "method": request.method,
                 "path": request.path,
                 "service": app.service_name,
             },
         )
-        for cif, what in reads
+        for what, cifs in by_resource.items()
     ]
 
 
@@ -55,8 +59,8 @@ async def audit_reads(
     app: CrmApp, request: aioweb.Request, reads: Iterable[tuple[str, str]]
 ) -> None:
     """Record each (CIF, what) read before the data leaves; 503 when it cannot be recorded."""
-    # One event per customer, so the audit log's customer_cif finds every read of a customer,
-    # lists included; a page of them goes to the broker as one batch (one flush, not fifty).
+    # A page is one event naming its customers; the auth service writes a row per customer,
+    # so the audit log's customer_cif finds every read of a customer, lists included.
     unique = list(dict.fromkeys(reads))
     if not unique:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from aiohttp.test_utils import make_mocked_request
 from crm.settings import Settings
 from security.row_rules import EVERYTHING, NOTHING, Scope
 from streams.app import CrmApp
-from streams.auth_events import audit_row
+from streams.auth_events import audit_rows
 from streams.avro import codec_for
 from streams.services import build_app
 from web.auth import PRINCIPAL, Principal
@@ -40,15 +41,16 @@ def mocked(tmp_path: Path, publisher: RecordingPublisher) -> tuple[CrmApp, web.R
     return app, request
 
 
-async def test_a_page_of_customers_is_one_batch_of_one_event_per_cif(tmp_path: Path) -> None:
+async def test_a_page_of_customers_is_one_event_and_an_audit_row_per_cif(tmp_path: Path) -> None:
     publisher = RecordingPublisher()
     app, request = mocked(tmp_path, publisher)
     reads = [("100234", "customer_search"), ("100300", "customer_search")]
     await audit_reads(app, request, [*reads, reads[0]])
     (batch,) = publisher.batches
     codec = codec_for(app.settings)
-    rows = [audit_row(codec.decode(value)[1], service=None) for _, value in batch]
-    assert {topic for topic, _ in batch} == {"auth.events"}
+    ((topic, value),) = batch
+    rows = audit_rows(codec.decode(value)[1], service=None)
+    assert topic == "auth.events"
     assert [(r["action"], r["customer_cif"]) for r in rows] == [
         ("DATA_ACCESS", "100234"),
         ("DATA_ACCESS", "100300"),
@@ -56,6 +58,34 @@ async def test_a_page_of_customers_is_one_batch_of_one_event_per_cif(tmp_path: P
     assert {(r["actor"], r["service"], r["details"]["resource"]) for r in rows} == {
         ("u-7", "sync", "customer_search")
     }
+    # One read, two rows: distinct row ids, one shared event id to find the page by.
+    assert len({r["event_id"] for r in rows}) == 2
+    assert len({r["details"]["eventId"] for r in rows}) == 1
+    assert all("cifs" not in r["details"] for r in rows)
+
+
+async def test_a_page_mixing_kinds_of_read_is_one_event_per_kind(tmp_path: Path) -> None:
+    publisher = RecordingPublisher()
+    app, request = mocked(tmp_path, publisher)
+    await audit_reads(app, request, [("100234", "loan"), ("100300", "payments")])
+    (batch,) = publisher.batches
+    codec = codec_for(app.settings)
+    rows = [row for _, v in batch for row in audit_rows(codec.decode(v)[1], service=None)]
+    assert sorted((r["customer_cif"], r["details"]["resource"]) for r in rows) == [
+        ("100234", "loan"),
+        ("100300", "payments"),
+    ]
+
+
+def test_a_malformed_customer_list_is_refused_not_half_recorded() -> None:
+    record = {
+        "eventId": "e1",
+        "eventType": "DATA_ACCESS",
+        "occurredAt": datetime(2026, 11, 29, tzinfo=UTC),
+        "details": {"cifs": '{"not": "a list"}'},
+    }
+    with pytest.raises(ValueError, match="cifs"):
+        audit_rows(record, service=None)
 
 
 async def test_nothing_read_nothing_audited(tmp_path: Path) -> None:
