@@ -31,12 +31,7 @@ def register(app: CrmApp) -> None:
     """Attach the audit agent to the auth app."""
     settings = app.settings
     codec = codec_for(settings)
-    topic = app.topic(
-        settings.topic(AUTH_EVENTS.name),
-        key_type=bytes,
-        value_type=bytes,
-        partitions=settings.topic_partitions,
-    )
+    topic = app.raw_topic(AUTH_EVENTS)
     sink: PostgresSink | None = None
 
     def rows_of(event: EventT) -> list[dict[str, Any]]:

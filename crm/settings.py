@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.contact_rules import ContactPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,6 +150,25 @@ class Settings(BaseSettings):
     payment_allocation_order: str = "PENALTY,FEES,INTEREST,PRINCIPAL"
     # Suspense older than this is what GET /api/payments/reports/suspense lists by default.
     payment_suspense_report_minutes: int = Field(default=24 * 60, ge=0)
+
+    # Contact rules (DOMAIN.md): hours in bank_timezone, end exclusive; attempts per customer.
+    contact_hours_start: dt.time = dt.time(7, 0)
+    contact_hours_end: dt.time = dt.time(21, 0)
+    contact_max_per_day: int = Field(default=5, ge=1)
+    contact_max_per_week: int = Field(default=7, ge=1)
+    # How stale the action dictionaries a worker checks against may be after an admin's change.
+    dictionary_cache_seconds: float = Field(default=5, gt=0)
+    # How long POST /api/actions waits for the customer's worker before answering 202.
+    action_decision_wait_seconds: float = Field(default=10, gt=0)
+
+    def contact_policy(self) -> ContactPolicy:
+        return ContactPolicy(
+            ZoneInfo(self.bank_timezone),
+            self.contact_hours_start,
+            self.contact_hours_end,
+            self.contact_max_per_day,
+            self.contact_max_per_week,
+        )
 
     def web_port(self, service: ServiceName) -> int:
         base: int = getattr(self, f"{service}_web_port")

@@ -6,19 +6,17 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.body_fields import optional_text, required_text, timestamp
 from domain.errors import ValidationError
 from domain.money import parse_amount, parse_currency
 
-# A gateway clock slightly ahead of ours is normal; a payment far in the future is not.
-CLOCK_SKEW = timedelta(minutes=5)
 # No "/": a reference is a path segment of /api/payments/{referenceNumber}.
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,33}$")
 
 
@@ -78,42 +76,6 @@ class PaymentNotification:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _text(body: Mapping[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{name} is required", field=name)
-    value = value.strip()
-    if pattern is not None and not pattern.match(value):
-        raise ValidationError(f"{name} has an invalid format", field=name)
-    return value
-
-
-def _optional_text(body: Mapping[str, Any], name: str, max_len: int) -> str | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > max_len:
-        raise ValidationError(f"{name} must be a string of at most {max_len} chars", field=name)
-    if _CONTROL.search(value):
-        raise ValidationError(f"{name} must not contain control characters", field=name)
-    return value.strip() or None
-
-
-def _timestamp(body: Mapping[str, Any], name: str, now: datetime) -> datetime:
-    raw = body.get(name)
-    if not isinstance(raw, str):
-        raise ValidationError(f"{name} is required (ISO 8601 with offset)", field=name)
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationError(f"{name} is not an ISO 8601 timestamp", field=name) from exc
-    if value.tzinfo is None:
-        raise ValidationError(f"{name} must carry a UTC offset", field=name)
-    if value > now + CLOCK_SKEW:
-        raise ValidationError(f"{name} is in the future", field=name)
-    return value
-
-
 def parse_notification(
     body: Mapping[str, Any], *, now: datetime, source: Source, entered_by: str | None = None
 ) -> PaymentNotification:
@@ -132,20 +94,20 @@ def parse_notification(
         raise ValidationError("kind must be PAYMENT or REVERSAL", field="kind") from exc
     original = None
     if kind is Kind.REVERSAL:
-        original = _text(body, "originalReferenceNumber", _REFERENCE)
+        original = required_text(body, "originalReferenceNumber", _REFERENCE)
     return PaymentNotification(
-        reference_number=_text(body, "referenceNumber", _REFERENCE),
-        loan_account_number=_text(body, "loanAccountNumber", _ACCOUNT),
+        reference_number=required_text(body, "referenceNumber", _REFERENCE),
+        loan_account_number=required_text(body, "loanAccountNumber", _ACCOUNT),
         amount=parse_amount(body.get("amount"), currency),
         currency=currency,
-        paid_at=_timestamp(body, "paidAt", now),
+        paid_at=timestamp(body, "paidAt", now),
         channel=channel,
         source=source,
         received_at=now,
-        cif=_optional_text(body, "cif", 32),
-        payer=_optional_text(body, "payer", 200),
+        cif=optional_text(body, "cif", 32),
+        payer=optional_text(body, "payer", 200),
         entered_by=entered_by,
         kind=kind,
         original_reference_number=original,
-        note=_optional_text(body, "reason", 500),
+        note=optional_text(body, "reason", 500),
     )

@@ -19,6 +19,7 @@ from security.row_rules import RowRules
 from streams import faust_fixes
 from streams.publish import EventPublisher
 from streams.revocations import RevocationView
+from streams.topics import TopicSpec
 
 if TYPE_CHECKING:
     from security.access import AccessChecker
@@ -45,6 +46,15 @@ class CrmApp(faust.App):
         # Every blueprint the service serves, for its OpenAPI document.
         self.blueprints: list[faust.web.Blueprint] = []
         self._pool_lock = asyncio.Lock()
+
+    def raw_topic(self, *specs: TopicSpec) -> faust.TopicT:
+        """The topics as an agent reads them: bytes in, decoded by the agent (Avro)."""
+        return self.topic(
+            *(self.settings.topic(spec.name) for spec in specs),
+            key_type=bytes,
+            value_type=bytes,
+            partitions=self.settings.topic_partitions,
+        )
 
     async def db_pool(self) -> asyncpg.Pool:
         """The service's PostgreSQL pool, created on first use (web views and sinks share it)."""

@@ -19,7 +19,9 @@ from streams.metrics import MESSAGES
 
 COMMAND_HEADER = "crm-command"
 
-CommandHandler = Callable[[EventT], Awaitable[None]]
+# A handler takes a run of consecutive commands of its type, so it can write them in one batch;
+# runs are handed over in offset order, so one key's commands keep their order across types.
+CommandHandler = Callable[[list[EventT]], Awaitable[None]]
 
 
 def command_type(event: EventT) -> str | None:
@@ -29,6 +31,18 @@ def command_type(event: EventT) -> str | None:
         if name == COMMAND_HEADER and value:
             return bytes(value).decode()
     return None
+
+
+def runs_by_type(batch: list[EventT]) -> list[tuple[str | None, list[EventT]]]:
+    """Split a batch into runs of consecutive commands of one type, in order."""
+    runs: list[tuple[str | None, list[EventT]]] = []
+    for event in batch:
+        kind = command_type(event)
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(event)
+        else:
+            runs.append((kind, [event]))
+    return runs
 
 
 def register_commands(app: CrmApp, topic_name: str, handlers: Mapping[str, CommandHandler]) -> None:
@@ -41,15 +55,15 @@ def register_commands(app: CrmApp, topic_name: str, handlers: Mapping[str, Comma
     )
 
     async def handle(batch: list[EventT]) -> None:
-        for event in batch:
-            kind = command_type(event)
+        for kind, run in runs_by_type(batch):
             handler = handlers.get(kind or "")
             if handler is None:
                 error = BadMessage(f"no handler for command type {kind!r}")
-                await dead_letter(app, event.message, error)
+                for event in run:
+                    await dead_letter(app, event.message, error)
                 continue
-            await handler(event)
-            MESSAGES.labels(app.service_name, event.message.topic, "HANDLED").inc()
+            await handler(run)
+            MESSAGES.labels(app.service_name, run[0].message.topic, "HANDLED").inc(len(run))
 
     @app.agent(topic, name=f"{app.service_name}.commands")
     async def dispatch(stream: StreamT) -> None:

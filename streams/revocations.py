@@ -11,10 +11,9 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from crm.settings import Settings
 from streams.avro import AvroCodec, codec_for
+from streams.topic_follower import follow_topics
 from streams.topics import AUTH_REVOCATIONS
 
 log = logging.getLogger(__name__)
@@ -51,29 +50,9 @@ class RevocationView:
     async def follow(self) -> None:
         """Read the topic from the start, mark caught up, then keep following it."""
         topic = self._settings.topic(AUTH_REVOCATIONS.name)
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
+        await follow_topics(
+            self._settings,
+            {topic: self.apply},
+            self.caught_up,
+            on_poll=lambda: self.forget_expired(datetime.now(UTC)),
         )
-        await consumer.start()
-        try:
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or {0}
-            ]
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            ends = await consumer.end_offsets(partitions)
-            while True:
-                batches = await consumer.getmany(timeout_ms=200, max_records=1000)
-                for records in batches.values():
-                    for record in records:
-                        self.apply(record.key, record.value)
-                if not self.caught_up.is_set():
-                    positions = {tp: await consumer.position(tp) for tp in partitions}
-                    if all(positions[tp] >= ends[tp] for tp in partitions):
-                        self.caught_up.set()
-                        log.info("revocations caught up: %d revoked", len(self._revoked))
-                self.forget_expired(datetime.now(UTC))
-        finally:
-            await consumer.stop()

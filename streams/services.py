@@ -11,16 +11,19 @@ from typing import Any
 from faust.web import Blueprint
 
 from crm.settings import ServiceName, Settings
+from domain.action_dictionary import Dictionaries
 from security.access import AccessChecker
 from security.jwks import JwksSource, LocalJwks, RemoteJwks
 from security.keys import KeySet
 from security.tokens import TokenVerifier
 from streams.app import CrmApp, aiohttp_app, create_app
+from streams.assignment_view import AssignmentView
 from streams.commands import register_commands
 from streams.hole_watch import CHECK_EVERY_S, HoleWatch
-from streams.topics import AUTH_COMMANDS, SYNC_COMMANDS, WORKFLOW_COMMANDS, TopicSpec
+from streams.topics import AUTH_COMMANDS, SYNC_COMMANDS, WORKFLOW_COMMANDS
 from web.middleware import error_middleware
 from web.ops import ops
+from web.sync_access import CUSTOMERS
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +60,36 @@ def _sync(app: CrmApp) -> list[Blueprint]:
     return sync_blueprints(app)
 
 
-def _commands_only(topic: TopicSpec) -> Callable[[CrmApp], list[Blueprint]]:
-    # The workflow service receives its agents and views with its issue; until then it
-    # consumes its command topic (no command type is handled yet, so any command is
-    # dead-lettered with the reason) and serves health, metrics and OpenAPI.
-    def assemble(app: CrmApp) -> list[Blueprint]:
-        register_commands(app, topic.name, handlers={})
-        return []
+def _workflow(app: CrmApp) -> list[Blueprint]:
+    from agents import workflow_users
+    from agents.workflow_actions import record_actions
+    from persistence.action_dictionaries import load_dictionaries
+    from persistence.dictionary_cache import DictionaryCache
+    from streams.workflow_actions import RECORD_ACTION_COMMAND
+    from tables.workflow import customer_contacts
+    from web.action_dictionaries import dictionaries_blueprint
+    from web.actions import actions_blueprint
+    from web.agents_api import agents_blueprint
+    from web.assignments import assignments_blueprint
 
-    return assemble
+    async def load() -> Dictionaries:
+        return await load_dictionaries(await app.db_pool())
+
+    dictionaries = DictionaryCache(load, app.settings.dictionary_cache_seconds)
+    contacts = customer_contacts(app)
+    register_commands(
+        app,
+        WORKFLOW_COMMANDS.name,
+        handlers={RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries)},
+    )
+    workflow_users.register(app)
+    return [
+        agents_blueprint(),
+        # Before the actions: /api/actions/dictionaries is not an action id.
+        dictionaries_blueprint(),
+        actions_blueprint(dictionaries),
+        assignments_blueprint(),
+    ]
 
 
 def _auth(app: CrmApp) -> list[Blueprint]:
@@ -91,10 +115,13 @@ def _auth(app: CrmApp) -> list[Blueprint]:
     return [auth_blueprint(), users_blueprint(), audit_blueprint()]
 
 
+# Services whose answers carry customers' data, filtered by who works whom.
+SERVES_CUSTOMERS: frozenset[ServiceName] = frozenset({"sync", "payments", "workflow"})
+
 _ASSEMBLERS: dict[ServiceName, Callable[[CrmApp], list[Blueprint]]] = {
     "sync": _sync,
     "payments": _payments,
-    "workflow": _commands_only(WORKFLOW_COMMANDS),
+    "workflow": _workflow,
     "auth": _auth,
 }
 
@@ -128,6 +155,14 @@ def _token_checks(app: CrmApp) -> None:
 def build_app(settings: Settings, service: ServiceName) -> CrmApp:
     app = create_app(settings, service)
     _token_checks(app)
+    if service in SERVES_CUSTOMERS:
+        assignments = AssignmentView(settings)
+        app.row_rules.register(CUSTOMERS, assignments.rule)
+
+        async def follow_assignments() -> None:
+            await assignments.follow()
+
+        app.task(follow_assignments)
     blueprints = [*_ASSEMBLERS[service](app), ops]
     app.blueprints = blueprints
     aiohttp_app(app).middlewares.append(error_middleware(service))

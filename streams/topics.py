@@ -38,6 +38,9 @@ SYNC_COMMANDS = TopicSpec("sync.commands", retention_days=14)
 SYNC_EVENTS = TopicSpec("sync.events", retention_days=30)
 WORKFLOW_COMMANDS = TopicSpec("workflow.commands", retention_days=14)
 WORKFLOW_EVENTS = TopicSpec("workflow.events", retention_days=30)
+# Who works whom now (CIF → agent) and who leads each team: every service's row scope.
+WORKFLOW_ASSIGNMENTS = TopicSpec("workflow.assignments", compacted=True)
+WORKFLOW_TEAM_LEADS = TopicSpec("workflow.team-leads", compacted=True, partitions=1)
 AUTH_COMMANDS = TopicSpec("auth.commands", retention_days=14)
 AUTH_EVENTS = TopicSpec("auth.events", retention_days=90)
 # Read whole by every worker of every service; one partition keeps ordering and start-up cheap.
@@ -123,6 +126,8 @@ def all_topics() -> tuple[TopicSpec, ...]:
         SYNC_EVENTS,
         WORKFLOW_COMMANDS,
         WORKFLOW_EVENTS,
+        WORKFLOW_ASSIGNMENTS,
+        WORKFLOW_TEAM_LEADS,
         AUTH_COMMANDS,
         AUTH_EVENTS,
         AUTH_REVOCATIONS,

@@ -78,3 +78,19 @@ def page_body(
     """Response envelope: items plus the cursor of the next page when there is one."""
     more = next_key is not None and len(items) == page.limit
     return {"items": items, "nextCursor": encode_cursor(next_key) if more and next_key else None}
+
+
+def time_key_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
+    """The (time, text key) a newest-first page continues after; a forged cursor is a 400."""
+    if after is None:
+        return None, None
+    try:
+        moment, key = after
+        if not isinstance(moment, str) or not isinstance(key, str):
+            raise TypeError
+        at = datetime.fromisoformat(moment)
+        if at.tzinfo is None:
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor") from exc
+    return at, key

@@ -10,8 +10,8 @@ from faust.web import Blueprint
 from streams.app import crm_app
 from web.auth import requires
 from web.jsonio import json_response
-from web.pagination import page_body, page_of
-from web.payments import PAYMENT_COLUMNS, payment_json, time_ref_cursor
+from web.pagination import page_body, page_of, time_key_cursor
+from web.payments import PAYMENT_COLUMNS, payment_json
 from web.problems import ProblemError
 from web.views import ApiView
 
@@ -44,7 +44,7 @@ def payment_suspense_blueprint(default_minutes: int) -> Blueprint:
         async def get(self, request: aioweb.Request) -> aioweb.Response:
             age = _age(request, default_minutes)
             page = page_of(request)
-            after_time, after_ref = time_ref_cursor(page.after)
+            after_time, after_ref = time_key_cursor(page.after)
             account = request.query.get("loanAccountNumber")
             before = datetime.now(UTC) - age
             pool = await crm_app(self.app).db_pool()

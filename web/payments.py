@@ -22,7 +22,7 @@ from streams.topics import PAYMENTS_NOTIFICATIONS
 from tables.payments import ledger_from_json
 from web.auth import ViewMethod, principal_of, requires
 from web.jsonio import json_response, read_object
-from web.pagination import date_filter, page_body, page_of
+from web.pagination import date_filter, page_body, page_of, time_key_cursor
 from web.problems import ProblemError
 from web.sync_access import audit_reads, customer_not_found, customer_scope, scope_cifs
 from web.views import ApiView
@@ -115,22 +115,6 @@ def ledger_json(state: LoanLedger) -> dict[str, Any]:
     }
 
 
-def time_ref_cursor(after: list[Any] | None) -> tuple[datetime | None, str | None]:
-    """The (time, referenceNumber) a page continues after; a forged cursor is a 400."""
-    if after is None:
-        return None, None
-    try:
-        paid, ref = after
-        if not isinstance(paid, str) or not isinstance(ref, str):
-            raise TypeError
-        paid_at = datetime.fromisoformat(paid)
-        if paid_at.tzinfo is None:
-            raise ValueError
-    except (TypeError, ValueError) as exc:
-        raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor") from exc
-    return paid_at, ref
-
-
 def payment_not_found() -> ProblemError:
     # Also the answer for a payment of a customer outside the caller's scope.
     return ProblemError(
@@ -155,7 +139,7 @@ async def _payments_page(
     cifs = scope_cifs(await customer_scope(app, request))
     page = page_of(request)
     since, until = date_filter(request, "from"), date_filter(request, "to")
-    after_paid, after_ref = time_ref_cursor(page.after)
+    after_paid, after_ref = time_key_cursor(page.after)
     pool = await app.db_pool()
     rows = await pool.fetch(
         f"SELECT {PAYMENT_COLUMNS} FROM payments.payment WHERE {column} = $1"

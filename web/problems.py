@@ -30,6 +30,7 @@ class ProblemError(Exception):
         *,
         field: str | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -37,6 +38,8 @@ class ProblemError(Exception):
         self.detail = detail
         self.field = field
         self.headers = headers or {}
+        # RFC 9457 extension members: facts a client acts on (e.g. the rule that refused).
+        self.extensions = extensions or {}
 
 
 def status_for(error: DomainError) -> int:
@@ -60,6 +63,7 @@ def problem_response(problem: ProblemError, *, request_id: str | None = None) ->
     }
     if problem.field is not None:
         body["field"] = problem.field
+    body |= {k: v for k, v in problem.extensions.items() if k not in body}
     if request_id is not None:
         body["requestId"] = request_id
     return aioweb.Response(

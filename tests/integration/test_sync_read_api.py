@@ -22,6 +22,7 @@ from crm.settings import Settings
 from domain.text_fold import fold
 from tests.integration.auth_client import call, token_for
 from tests.integration.conftest import apoll
+from tests.integration.workflow_staff import agent_in, assign, new_team
 
 NOW = datetime.now(UTC)
 # Tables whose rows name their customer; due segments hang off a loan.
@@ -382,6 +383,36 @@ async def test_agent_without_assignments_sees_no_customer(
     assert await _search(api, agent, bank.cif) == []
     status, page = await call("GET", f"{api}/api/loans/delinquent?product={bank.product}", agent)
     assert (status, page["items"]) == (200, [])
+
+
+async def test_assigned_customers_are_seen_by_their_agent_and_team_lead_only(
+    system: Settings, api: str, token: str, bank: Bank
+) -> None:
+    team = await new_team(api, token, "sync")
+    agent1 = await agent_in(api, system, token, "agent1", team)
+    lead = await agent_in(api, system, token, "teamlead1", team)
+    other_team = await new_team(api, token, "other")
+    await agent_in(api, system, token, "agent2", other_team)
+    status, body = await call("PUT", f"{api}/api/teams/{team}", token, json={"leadAgentId": lead})
+    assert status == 200, body
+    await assign(api, token, bank.cif, agent1)
+    tokens = {
+        name: (await token_for(api, system, name))["accessToken"]
+        for name in ("agent1", "teamlead1", "agent2")
+    }
+
+    async def seen_by(name: str) -> bool:
+        status, _ = await call("GET", f"{api}/api/customers/{bank.cif}", tokens[name])
+        return status == 200
+
+    # The sync service learns assignments from workflow.assignments: allow it a moment.
+    await apoll(lambda: seen_by("agent1"), deadline_s=15, what="agent1 seeing the customer")
+    await apoll(lambda: seen_by("teamlead1"), deadline_s=15, what="the lead seeing it")
+    assert not await seen_by("agent2")
+    assert await _search(api, tokens["agent1"], bank.surname) == [bank.cif]
+    # Another customer of the same test stays hidden from the agent.
+    status, _ = await call("GET", f"{api}/api/customers/{bank.cif_b}", tokens["agent1"])
+    assert status == 404
 
 
 async def test_auditor_sees_every_customer(system: Settings, api: str, bank: Bank) -> None:

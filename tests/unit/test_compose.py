@@ -23,6 +23,8 @@ OWNER: dict[str, ServiceName] = {
     "loans": "sync",
     "payments": "payments",
     "agents": "workflow",
+    "teams": "workflow",
+    "promises": "workflow",
     "actions": "workflow",
     "assignments": "workflow",
     "cases": "workflow",

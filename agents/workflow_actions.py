@@ -1,0 +1,146 @@
+"""The workflow agent that decides recorded actions against the contact rules, once.
+
+RECORD_ACTION commands arrive on workflow.commands keyed by CIF, so one worker owns each
+customer's contact state (table customer-contacts) and decides their actions in order.
+Per batch: decide and update the table, write the rows, publish the events, then ack —
+a crash anywhere replays the commands, and the table hands back the same decisions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import faust
+from faust.types import EventT
+
+from domain.action_decision import Decided, decide, kind_of
+from domain.actions import RecordAction
+from persistence.dictionary_cache import DictionaryCache
+from persistence.models.workflow import ActionRecord, ActionResult
+from persistence.sink import PostgresSink, SinkDataError
+from streams.app import CrmApp
+from streams.avro import codec_for
+from streams.batching import processing
+from streams.commands import CommandHandler
+from streams.dlq import BadMessage, dead_letter
+from streams.metrics import MESSAGES
+from streams.topics import WORKFLOW_EVENTS
+from streams.workflow_actions import (
+    RECORD_ACTION,
+    WORKFLOW_EVENT,
+    action_event,
+    action_from_avro,
+    action_row,
+    result_row,
+)
+from tables.workflow import contacts_from_json, contacts_to_json
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    event: EventT
+    action: RecordAction
+    decided: Decided
+
+
+class _Sinks:
+    """action_record, then action_result (its foreign key needs the action first)."""
+
+    def __init__(self, app: CrmApp) -> None:
+        self._app = app
+        self._sinks: tuple[PostgresSink, PostgresSink] | None = None
+
+    async def write(self, handled: list[Handled]) -> list[Handled]:
+        """Write every row; a message whose row PostgreSQL refuses is dead-lettered."""
+        try:
+            await self._write(handled)
+            return handled
+        except SinkDataError:
+            # One bad row must not stop the others: find it by writing them one by one.
+            kept = []
+            for h in handled:
+                try:
+                    await self._write([h])
+                    kept.append(h)
+                except SinkDataError as exc:
+                    await dead_letter(self._app, h.event.message, exc)
+            return kept
+
+    async def _write(self, handled: list[Handled]) -> None:
+        actions, results = await self._ready()
+        await actions.write(
+            [action_row(h.action, h.decided, h.event.message.offset) for h in handled]
+        )
+        rows = [row for h in handled if (row := result_row(h.action, h.decided)) is not None]
+        await results.write(rows)
+
+    async def _ready(self) -> tuple[PostgresSink, PostgresSink]:
+        if self._sinks is None:
+            pool = await self._app.db_pool()
+            # Insert-or-nothing: a replayed decision is the same row; a result recorded later
+            # (PUT …/result) is not overwritten by a replay of the original command.
+            self._sinks = (
+                PostgresSink(pool, ActionRecord.__table__, ["id"], update_columns=[]),
+                PostgresSink(pool, ActionResult.__table__, ["action_id"], update_columns=[]),
+            )
+        return self._sinks
+
+
+def record_actions(
+    app: CrmApp, contacts: faust.Table, dictionaries: DictionaryCache
+) -> CommandHandler:
+    """The RECORD_ACTION handler of the workflow service's command topic."""
+    settings = app.settings
+    codec = codec_for(settings)
+    policy = settings.contact_policy()
+    events_topic = settings.topic(WORKFLOW_EVENTS.name)
+    sinks = _Sinks(app)
+
+    def decode(event: EventT) -> RecordAction:
+        message = event.message
+        try:
+            name, record = codec.decode(message.value if message.value is not None else b"")
+            if name != RECORD_ACTION:
+                raise ValueError(f"{name} is not a RecordAction")
+            action = action_from_avro(record)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadMessage(str(exc)) from exc
+        if message.key != action.cif.encode():
+            # Another key would put the customer's state on a worker that does not own it.
+            raise BadMessage(f"key {message.key!r} is not customer {action.cif}")
+        return action
+
+    async def handle(run: list[EventT]) -> None:
+        snapshot = await dictionaries.get()
+        now = datetime.now(UTC)
+        handled: list[Handled] = []
+        for event in run:
+            with processing(event):
+                try:
+                    action = decode(event)
+                except BadMessage as exc:
+                    await dead_letter(app, event.message, exc)
+                    continue
+                previous = contacts_from_json(contacts.get(action.cif))
+                decision, updated = decide(previous, action, kind_of(snapshot, action), policy, now)
+                if not decision.replay:
+                    # Before the sink: a crash in between replays the command, which the
+                    # state recognises and answers with the same decision.
+                    contacts[action.cif] = contacts_to_json(updated)
+                handled.append(Handled(event, action, decision.decided))
+                MESSAGES.labels(app.service_name, "actions", decision.decided.status).inc()
+        kept = await sinks.write(handled)
+        events = [
+            (
+                h.action.cif.encode(),
+                codec.encode(WORKFLOW_EVENT, action_event(h.action, h.decided, now)),
+            )
+            for h in kept
+        ]
+        await app.publisher.publish(events_topic, events)
+
+    return handle

@@ -1,0 +1,70 @@
+"""Reads of recorded actions: one by id, and newest-first pages by customer, loan or agent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+ACTION_COLUMNS = (
+    "r.id, r.cif, r.account_number, r.agent_id, r.user_id, r.action_type, r.subtype,"
+    " r.contacted_party, r.reference_cif, r.status, r.refused_rule, r.refused_reason,"
+    " r.occurred_at, r.recorded_at, r.notes, r.call_trace_id, r.latitude, r.longitude,"
+    " x.result, x.notes AS result_notes, x.promise_amount, x.promise_due_date,"
+    " x.recorded_by AS result_recorded_by, x.recorded_at AS result_recorded_at"
+)
+_FROM = "actions.action_record r LEFT JOIN actions.action_result x ON x.action_id = r.id"
+
+# Which column a list filters on; fixed names, never user input.
+BY_CUSTOMER = "r.cif"
+BY_LOAN = "r.account_number"
+BY_AGENT = "r.agent_id"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPage:
+    column: str
+    value: str
+    since: datetime | None
+    until: datetime | None
+    # (occurred_at, id) of the last row of the previous page.
+    after: tuple[datetime, str] | None
+    limit: int
+    # None: every customer; otherwise only these (the caller's row scope).
+    cifs: Collection[str] | None
+
+
+async def agent_id_of(pool: asyncpg.Pool, user_id: str) -> str | None:
+    """The agent record of a staff user, if they are an agent."""
+    value = await pool.fetchval("SELECT id FROM agents.agent WHERE user_id = $1", user_id)
+    return None if value is None else str(value)
+
+
+async def action_by_id(pool: asyncpg.Pool, action_id: uuid.UUID) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await pool.fetchrow(
+        f"SELECT {ACTION_COLUMNS} FROM {_FROM} WHERE r.id = $1", action_id
+    )
+    return row
+
+
+async def actions_page(pool: asyncpg.Pool, p: ActionPage) -> list[asyncpg.Record]:
+    after_at, after_id = p.after if p.after else (None, None)
+    rows: list[asyncpg.Record] = await pool.fetch(
+        f"SELECT {ACTION_COLUMNS} FROM {_FROM} WHERE {p.column} = $1"
+        " AND ($2::timestamptz IS NULL OR r.occurred_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR r.occurred_at < $3)"
+        " AND ($4::timestamptz IS NULL OR (r.occurred_at, r.id) < ($4, $5::uuid))"
+        " AND ($7::text[] IS NULL OR r.cif = ANY($7::text[]))"
+        " ORDER BY r.occurred_at DESC, r.id DESC LIMIT $6",
+        p.value,
+        p.since,
+        p.until,
+        after_at,
+        None if after_id is None else uuid.UUID(after_id),
+        p.limit,
+        None if p.cifs is None else sorted(p.cifs),
+    )
+    return rows

@@ -1,0 +1,50 @@
+"""Assignments' stream contract: the compacted current holder per CIF and CUSTOMER_ASSIGNED."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from persistence.assignments import Change
+
+CUSTOMER_ASSIGNMENT = "crm.workflow.CustomerAssignment"
+TEAM_LEAD = "crm.workflow.TeamLead"
+
+
+def current_holder(change: Change) -> dict[str, Any] | None:
+    """The workflow.assignments value after the change; None is the tombstone (nobody)."""
+    opened = change.opened
+    if opened is None:
+        return None
+    return {
+        "cif": opened["cif"],
+        "assignmentId": opened["id"],
+        "agentId": opened["agent_id"],
+        "agentUserId": change.agent_user_id,
+        "teamCode": opened["team_code"],
+        "assignedAt": opened["assigned_at"],
+    }
+
+
+def assignment_event(change: Change, actor_user_id: str, now: datetime) -> dict[str, Any]:
+    """CUSTOMER_ASSIGNED (to an agent, or to nobody when an assignment just ended)."""
+    row = change.opened or change.ended
+    assert row is not None
+    payload = {"assignmentId": str(row["id"]), "reason": row["reason"]}
+    if change.ended is not None:
+        payload |= {
+            "previousAgentId": change.ended["agent_id"],
+            "endedAssignmentId": str(change.ended["id"]),
+            "endedReason": change.ended["ended_reason"],
+        }
+    opened = change.opened
+    return {
+        "eventId": f"assignment:{row['id']}:{'opened' if opened is not None else 'ended'}",
+        "eventType": "CUSTOMER_ASSIGNED",
+        "occurredAt": now,
+        "cif": row["cif"],
+        "accountNumber": None,
+        "agentId": opened["agent_id"] if opened is not None else None,
+        "actorUserId": actor_user_id,
+        "payload": payload,
+    }

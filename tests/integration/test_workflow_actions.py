@@ -1,0 +1,203 @@
+"""Recording actions through nginx: the contact rules decide, per customer, in bank time.
+
+Each test works customers of its own (fresh CIFs), so contact counts never carry over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import pytest
+
+from crm.settings import Settings
+from tests.integration.auth_client import call, token_for
+from tests.integration.conftest import apoll
+from tests.integration.workflow_staff import agent_in, assign, new_team
+
+
+@dataclass
+class Desk:
+    """agent1 in team A with a customer of their own; agent2 in team B with another."""
+
+    api: str
+    admin: str
+    agent1: str
+    agent2: str
+    mine: str
+    theirs: str
+    zone: ZoneInfo
+
+    async def record(self, token: str, cif: str, **body: Any) -> tuple[int, Any]:
+        """POST an action; it happened within contact hours unless the body says otherwise."""
+        action = {
+            "actionId": str(uuid.uuid4()),
+            "cif": cif,
+            "actionType": "CALL",
+            "subtype": "REMINDER_CALL",
+            "occurredAt": self.a_day_in_hours().isoformat(),
+            **body,
+        }
+        return await call("POST", f"{self.api}/api/actions", token, json=action)
+
+    def latest(self, clock: time) -> datetime:
+        """The most recent moment at `clock` bank time that is not in the future."""
+        now = datetime.now(self.zone)
+        candidate = datetime.combine(now.date(), clock, self.zone)
+        return candidate if candidate <= now else candidate - timedelta(days=1)
+
+    def a_day_in_hours(self) -> datetime:
+        """A recent moment early in contact hours, with minutes to spare on the same day."""
+        now = datetime.now(self.zone)
+        if now.time() >= time(8, 0):
+            return datetime.combine(now.date(), time(7, 30), self.zone)
+        return datetime.combine(now.date() - timedelta(days=1), time(20, 0), self.zone)
+
+
+def fresh_cif() -> str:
+    return f"W{uuid.uuid4().hex[:12].upper()}"
+
+
+@pytest.fixture
+async def desk(system: Settings, api: str, token: str) -> AsyncIterator[Desk]:
+    team_a, team_b = await new_team(api, token, "a"), await new_team(api, token, "b")
+    first = await agent_in(api, system, token, "agent1", team_a)
+    second = await agent_in(api, system, token, "agent2", team_b)
+    mine, theirs = fresh_cif(), fresh_cif()
+    await assign(api, token, mine, first)
+    await assign(api, token, theirs, second)
+    agent1 = (await token_for(api, system, "agent1"))["accessToken"]
+    agent2 = (await token_for(api, system, "agent2"))["accessToken"]
+    yield Desk(api, token, agent1, agent2, mine, theirs, ZoneInfo(system.bank_timezone))
+
+
+async def recorded_once_assigned(desk: Desk, token: str, cif: str, **body: Any) -> Any:
+    """Record, waiting out the second it takes the assignment to reach every worker's scope."""
+    action_id = str(uuid.uuid4())
+
+    async def attempt() -> Any:
+        status, answer = await desk.record(token, cif, actionId=action_id, **body)
+        if status == 403 and answer["code"] == "CUSTOMER_NOT_ASSIGNED":
+            return None
+        return status, answer
+
+    return await apoll(attempt, deadline_s=15, what=f"{cif} in the agent's scope")
+
+
+async def test_an_agent_records_a_call_on_their_customer(desk: Desk, db: asyncpg.Pool) -> None:
+    status, action = await recorded_once_assigned(
+        desk, desk.agent1, desk.mine, callTraceId="pbx:1", notes="Khách hẹn gọi lại"
+    )
+    assert status == 201, action
+    assert (action["status"], action["actionType"], action["callTraceId"]) == (
+        "RECORDED",
+        "CALL",
+        "pbx:1",
+    )
+    assert action["agentId"] is not None
+    row = await db.fetchrow(
+        "SELECT status, notes FROM actions.action_record WHERE id = $1",
+        uuid.UUID(action["actionId"]),
+    )
+    assert row is not None and (row["status"], row["notes"]) == ("RECORDED", "Khách hẹn gọi lại")
+    # A retry of the same request is the same action, not a second attempt.
+    again = await desk.record(
+        desk.agent1, desk.mine, actionId=action["actionId"], callTraceId="pbx:1"
+    )
+    assert again[0] == 200 and again[1]["actionId"] == action["actionId"]
+    listed = await call("GET", f"{desk.api}/api/actions/customer/{desk.mine}", desk.agent1)
+    assert [a["actionId"] for a in listed[1]["items"]] == [action["actionId"]]
+
+
+async def test_the_sixth_attempt_of_a_day_is_refused_with_the_rule(desk: Desk) -> None:
+    start = desk.a_day_in_hours()
+    for i in range(5):
+        at = (start + timedelta(minutes=i)).isoformat()
+        status, body = await recorded_once_assigned(desk, desk.agent1, desk.mine, occurredAt=at)
+        assert status == 201, body
+    sixth = (start + timedelta(minutes=5)).isoformat()
+    status, problem = await desk.record(desk.agent1, desk.mine, occurredAt=sixth)
+    assert status == 422, problem
+    assert (problem["code"], problem["rule"]) == ("ACTION_REFUSED", "DAILY_LIMIT")
+    # The refusal is on record for audit, and it did not count as an attempt.
+    refused = await call("GET", f"{desk.api}/api/actions/{problem['actionId']}", desk.admin)
+    assert (refused[1]["status"], refused[1]["refusedRule"]) == ("REFUSED", "DAILY_LIMIT")
+
+
+async def test_an_attempt_at_half_past_nine_in_the_evening_is_refused(desk: Desk) -> None:
+    late = desk.latest(time(21, 30)).isoformat()
+    status, problem = await recorded_once_assigned(desk, desk.agent1, desk.mine, occurredAt=late)
+    assert status == 422, problem
+    assert problem["rule"] == "CONTACT_HOURS" and "21:30" in problem["detail"]
+
+
+async def test_a_customer_of_another_team_is_403(desk: Desk) -> None:
+    # agent2's customer is in agent2's scope (proven by agent2 recording on it) …
+    status, _ = await recorded_once_assigned(desk, desk.agent2, desk.theirs)
+    assert status == 201
+    # … and not in agent1's.
+    status, problem = await desk.record(desk.agent1, desk.theirs)
+    assert (status, problem["code"]) == (403, "CUSTOMER_NOT_ASSIGNED")
+    hidden = await call("GET", f"{desk.api}/api/actions/customer/{desk.theirs}", desk.agent1)
+    assert hidden[0] == 404
+
+
+async def test_a_reference_person_is_not_called_about_the_debt(desk: Desk) -> None:
+    status, problem = await recorded_once_assigned(
+        desk, desk.agent1, desk.mine, contactedParty="REFERENCE", referenceCif="R1"
+    )
+    assert (status, problem["rule"]) == (422, "REFERENCE_CONTACT")
+
+
+async def test_bad_bodies_name_their_field(desk: Desk) -> None:
+    cases = [
+        ({"actionType": "FAX"}, 422, "actionType"),
+        ({"subtype": "FIELD_VISIT"}, 422, "subtype"),
+        ({"result": "NOT_HOME"}, 422, "result"),
+        ({"result": "PROMISE_TO_PAY"}, 400, "promise"),
+        ({"actionId": "x"}, 400, "actionId"),
+        ({"occurredAt": "2026-13-01"}, 400, "occurredAt"),
+    ]
+    for body, status, field in cases:
+        got = await desk.record(desk.agent1, desk.mine, **body)
+        assert (got[0], got[1].get("field")) == (status, field), (body, got)
+
+
+async def test_an_action_needs_actions_write(desk: Desk, system: Settings) -> None:
+    auditor = (await token_for(desk.api, system, "auditor"))["accessToken"]
+    status, problem = await desk.record(auditor, desk.mine)
+    assert (status, problem["code"]) == (403, "FORBIDDEN")
+
+
+async def test_reassignment_moves_the_scope(desk: Desk, system: Settings, token: str) -> None:
+    cif = fresh_cif()
+    team = await new_team(desk.api, token, "c")
+    first = await agent_in(desk.api, system, token, "agent1", team)
+    placed = await assign(desk.api, token, cif, first)
+    status, _ = await recorded_once_assigned(desk, desk.agent1, cif)
+    assert status == 201
+    second = await agent_in(desk.api, system, token, "agent2", team)
+    moved = await call(
+        "PUT",
+        f"{desk.api}/api/assignments/{placed['assignmentId']}",
+        token,
+        json={"agentId": second, "reason": "workload"},
+    )
+    assert moved[0] == 200, moved
+
+    async def agent1_refused() -> bool:
+        got = await call("GET", f"{desk.api}/api/actions/customer/{cif}", desk.agent1)
+        return got[0] == 404
+
+    await apoll(agent1_refused, deadline_s=15, what="agent1 losing the customer")
+    history = await call("GET", f"{desk.api}/api/assignments/customer/{cif}", token)
+    assert [(h["agentId"], h["endedAt"] is None) for h in history[1]["items"]] == [
+        (second, True),
+        (first, False),
+    ]
+    assert history[1]["items"][1]["endedReason"] == "REASSIGNED: workload"
