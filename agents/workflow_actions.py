@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 import faust
 from faust.types import EventT
 
-from domain.action_decision import Decided, decide, kind_of
+from agents.workflow_promises import PromiseDesk
+from domain.action_decision import Decided, Status, decide, kind_of
 from domain.actions import RecordAction
 from persistence.dictionary_cache import DictionaryCache
 from persistence.models.workflow import ActionRecord, ActionResult
@@ -91,7 +92,7 @@ class _Sinks:
 
 
 def record_actions(
-    app: CrmApp, contacts: faust.Table, dictionaries: DictionaryCache
+    app: CrmApp, contacts: faust.Table, dictionaries: DictionaryCache, promises: PromiseDesk
 ) -> CommandHandler:
     """The RECORD_ACTION handler of the workflow service's command topic."""
     settings = app.settings
@@ -133,7 +134,13 @@ def record_actions(
                     contacts[action.cif] = contacts_to_json(updated)
                 handled.append(Handled(event, action, decision.decided))
                 MESSAGES.labels(app.service_name, "actions", decision.decided.status).inc()
+                result = snapshot.result(action.result) if action.result else None
+                recorded = decision.decided.status is Status.RECORDED
+                if recorded and result and result.creates_promise and action.promise:
+                    # A replay makes it again, which the book recognises: no second promise.
+                    promises.made_with(action)
         kept = await sinks.write(handled)
+        await promises.flush(now)
         events = [
             (
                 h.action.cif.encode(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -158,6 +159,14 @@ class Settings(BaseSettings):
     contact_max_per_week: int = Field(default=7, ge=1)
     # How stale the action dictionaries a worker checks against may be after an admin's change.
     dictionary_cache_seconds: float = Field(default=5, gt=0)
+    # Promises above these amounts (per currency) wait for a supervisor; a currency not listed
+    # always does.
+    promise_approval_limits: dict[str, Decimal] = Field(
+        default_factory=lambda: {"VND": Decimal(50_000_000), "USD": Decimal(2_000)}
+    )
+    # How far ahead a promise may be due, and how often workers look for promises past due.
+    promise_max_days: int = Field(default=90, ge=1)
+    promise_scan_seconds: float = Field(default=300, gt=0)
     # How long POST /api/actions waits for the customer's worker before answering 202.
     action_decision_wait_seconds: float = Field(default=10, gt=0)
 

@@ -28,7 +28,7 @@ def _as_env(value: object) -> str:
         return str(value.value)
     if isinstance(value, dict | list | tuple):
         # pydantic-settings parses complex fields from the environment as JSON.
-        return json.dumps(value)
+        return json.dumps(value, default=str)  # Decimal amounts travel as text
     return str(value)
 
 

@@ -86,6 +86,7 @@ def payment_event(d: Decision, now: datetime) -> dict[str, Any]:
             "reason": n.note,
             "reversalReferenceNumber": n.reference_number,
             "allocation": [],
+            "paidAt": n.paid_at,
         }
     failed = d.outcome is Outcome.CONFLICT or d.status is Status.FAILED
     return {
@@ -101,6 +102,7 @@ def payment_event(d: Decision, now: datetime) -> dict[str, Any]:
         "reason": d.reason,
         "reversalReferenceNumber": None,
         "allocation": _avro_lines(d.allocation),
+        "paidAt": n.paid_at,
     }
 
 

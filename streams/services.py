@@ -63,25 +63,38 @@ def _sync(app: CrmApp) -> list[Blueprint]:
 def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents import workflow_users
     from agents.workflow_actions import record_actions
+    from agents.workflow_promises import (
+        PromiseDesk,
+        forward_payments,
+        promise_handlers,
+        watch_due_dates,
+    )
     from persistence.action_dictionaries import load_dictionaries
     from persistence.dictionary_cache import DictionaryCache
     from streams.workflow_actions import RECORD_ACTION_COMMAND
-    from tables.workflow import customer_contacts
+    from tables.workflow import customer_contacts, customer_promises
     from web.action_dictionaries import dictionaries_blueprint
     from web.actions import actions_blueprint
     from web.agents_api import agents_blueprint
     from web.assignments import assignments_blueprint
+    from web.promises import promises_blueprint
 
     async def load() -> Dictionaries:
         return await load_dictionaries(await app.db_pool())
 
     dictionaries = DictionaryCache(load, app.settings.dictionary_cache_seconds)
-    contacts = customer_contacts(app)
+    contacts, books = customer_contacts(app), customer_promises(app)
+    desk = PromiseDesk(app, books)
     register_commands(
         app,
         WORKFLOW_COMMANDS.name,
-        handlers={RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries)},
+        handlers={
+            RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk),
+            **promise_handlers(desk),
+        },
     )
+    forward_payments(app)
+    watch_due_dates(app, books, desk)
     workflow_users.register(app)
     return [
         agents_blueprint(),
@@ -89,6 +102,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         dictionaries_blueprint(),
         actions_blueprint(dictionaries),
         assignments_blueprint(),
+        promises_blueprint(),
     ]
 
 

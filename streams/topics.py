@@ -94,6 +94,7 @@ PAYMENTS_LOAN_SEGMENTS = TopicSpec("payments.loan-segments", retention_days=7)
 # Topics consumed by an agent; each gets a dead-letter twin.
 CONSUMED = (
     PAYMENTS_NOTIFICATIONS,
+    PAYMENTS_EVENTS,
     PAYMENTS_LOAN_SEGMENTS,
     SYNC_LOAN,
     SYNC_DUE_SEGMENTATION,

@@ -1,8 +1,9 @@
-"""Workflow's RocksDB tables, declared once, and the JSON their values are stored as."""
+"""Workflow's RocksDB tables (per customer, keyed by CIF) and the JSON their values are."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import faust
@@ -10,6 +11,7 @@ from faust.tables import Table
 
 from domain.action_decision import ContactState, Decided, Status
 from domain.contact_rules import Attempt, Rule
+from domain.promises import Book, Promise, PromiseStatus
 from tables.raw import raw_keyed_table
 
 CONTACTS_TABLE = "customer-contacts"
@@ -50,4 +52,60 @@ def contacts_from_json(value: dict[str, Any] | None) -> ContactState | None:
             )
             for key, d in value["decided"].items()
         },
+    )
+
+
+PROMISES_TABLE = "customer-promises"
+
+
+def customer_promises(app: faust.App) -> Table:
+    """Per-customer promise book keyed by CIF, co-partitioned with the commands."""
+    return raw_keyed_table(app, PROMISES_TABLE)
+
+
+def book_to_json(book: Book) -> dict[str, Any]:
+    return {
+        "promises": [
+            {
+                "id": p.promise_id,
+                "cif": p.cif,
+                "account": p.account_number,
+                "amount": str(p.amount),
+                "currency": p.currency,
+                "due": p.due_date.isoformat(),
+                "createdAt": p.created_at.isoformat(),
+                "createdBy": p.created_by,
+                "status": p.status.value,
+                "matched": {ref: str(a) for ref, a in p.matched.items()},
+                "closedAt": p.closed_at.isoformat() if p.closed_at else None,
+                "version": p.version,
+            }
+            for p in book.promises
+        ],
+        "payments": {ref: at.isoformat() for ref, at in book.payments.items()},
+    }
+
+
+def book_from_json(value: dict[str, Any] | None) -> Book | None:
+    if value is None:
+        return None
+    return Book(
+        promises=tuple(
+            Promise(
+                promise_id=p["id"],
+                cif=p["cif"],
+                account_number=p["account"],
+                amount=Decimal(p["amount"]),
+                currency=p["currency"],
+                due_date=date.fromisoformat(p["due"]),
+                created_at=datetime.fromisoformat(p["createdAt"]),
+                created_by=p["createdBy"],
+                status=PromiseStatus(p["status"]),
+                matched={ref: Decimal(a) for ref, a in p["matched"].items()},
+                closed_at=datetime.fromisoformat(p["closedAt"]) if p["closedAt"] else None,
+                version=p["version"],
+            )
+            for p in value["promises"]
+        ),
+        payments={ref: datetime.fromisoformat(at) for ref, at in value["payments"].items()},
     )

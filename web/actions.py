@@ -12,13 +12,15 @@ import asyncio
 import time
 import uuid
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
+from crm.settings import Settings
 from domain.action_dictionary import Dictionaries
 from domain.actions import RecordAction, parse_action
 from persistence.actions_read import (
@@ -101,9 +103,32 @@ def _check_dictionaries(d: Dictionaries, a: RecordAction) -> None:
             field=field,
         )
     result = d.result(a.result) if a.result else None
-    if result is not None and result.creates_promise and a.promise is None:
+    takes_promise = result is not None and result.creates_promise
+    if takes_promise and a.promise is None:
         raise ProblemError(
             400, "PROMISE_REQUIRED", f"{a.result} needs promise terms", field="promise"
+        )
+    if a.promise is not None and not takes_promise:
+        raise ProblemError(
+            400,
+            "PROMISE_NOT_EXPECTED",
+            "only a result that takes a promise has terms",
+            field="promise",
+        )
+
+
+def _check_due_date(settings: Settings, a: RecordAction) -> None:
+    """A promise is due from the day it is made up to promise_max_days later (bank time)."""
+    if a.promise is None:
+        return
+    made = a.occurred_at.astimezone(ZoneInfo(settings.bank_timezone)).date()
+    latest = made + timedelta(days=settings.promise_max_days)
+    if not made <= a.promise.due_date <= latest:
+        raise ProblemError(
+            400,
+            "INVALID_DUE_DATE",
+            f"a promise made on {made} is due between then and {latest}",
+            field="promise.dueDate",
         )
 
 
@@ -206,6 +231,7 @@ def actions_blueprint(dictionaries: DictionaryCache) -> Blueprint:
             action = parse_action(body, now=now, user_id=caller.user_id, agent_id=agent_id)
             await _require_customer(app, request, action.cif)
             _check_dictionaries(await dictionaries.get(), action)
+            _check_due_date(app.settings, action)
             existing = await action_by_id(pool, action.action_id)
             if existing is not None:
                 if not _same_action(existing, action):

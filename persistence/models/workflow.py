@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from persistence.models.base import SERVICE_SCHEMAS, Base
+from persistence.models.base import SERVICE_SCHEMAS, Base, CurrencyCode
 
 SCHEMAS = SERVICE_SCHEMAS["workflow"]
 AGENTS = {"schema": "agents"}
@@ -34,6 +35,7 @@ WORKFLOW = {"schema": "workflow"}
 
 AGENT_TYPES = "('CALL_CENTER', 'FIELD')"
 AGENT_STATUSES = "('ACTIVE', 'INACTIVE', 'ON_LEAVE')"
+PROMISE_STATUSES = "('PENDING_APPROVAL', 'PENDING', 'KEPT', 'BROKEN', 'CANCELLED')"
 
 
 class DirectoryUser(Base):
@@ -221,3 +223,34 @@ class CustomerAgent(Base):
     reason: Mapped[str]
     ended_at: Mapped[dt.datetime | None]
     ended_reason: Mapped[str | None]
+
+
+class PromiseRow(Base):
+    """A promise to pay as its customer's worker last decided it (written only forward)."""
+
+    __tablename__ = "promise"
+    __table_args__ = (
+        CheckConstraint(f"status IN {PROMISE_STATUSES}", name="status"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # The approval queue and the due-today lists read open promises by status and day.
+        Index(None, "status", "due_date"),
+        WORKFLOW,
+    )
+
+    # The id of the action that took it (one promise per action).
+    promise_id: Mapped[str] = mapped_column(primary_key=True)
+    cif: Mapped[str] = mapped_column(index=True)
+    account_number: Mapped[str | None]
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(CurrencyCode)
+    due_date: Mapped[dt.date]
+    status: Mapped[str]
+    covered: Mapped[Decimal]
+    # Payment reference → the part of it that counts for this promise.
+    matched: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str]
+    approved_by: Mapped[str | None]
+    closed_at: Mapped[dt.datetime | None]
+    version: Mapped[int]
+    updated_at: Mapped[dt.datetime]

@@ -116,3 +116,11 @@ async def apoll(check: Callable[[], object], *, deadline_s: float, what: str) ->
             return last
         await asyncio.sleep(0.2)
     raise AssertionError(f"timed out after {deadline_s}s waiting for {what}; last={last!r}")
+
+
+@pytest.fixture
+async def desk(system: Settings, api: str, token: str) -> object:
+    """agent1 in a team of their own with a customer; agent2 in another team with another."""
+    from tests.integration.workflow_staff import open_desk
+
+    return await open_desk(system, api, token)

@@ -26,20 +26,20 @@ MINUTE = dt.timedelta(minutes=1)
 HOURS_8 = dt.timedelta(hours=8)
 
 AGENT = {"customers:read", "loans:read", "payments:read", "actions:write"}
-TEAM_LEAD = AGENT | {"assignments:write"}
+TEAM_LEAD = AGENT | {"assignments:write", "agents:read", "promises:approve"}
 SUPERVISOR = TEAM_LEAD | {
     "agents:manage",
     "payments:write",
     "payments:reverse",
     "payments:reconcile",
 }
-ALL = SUPERVISOR | {"users:manage", "audit:read", "sync:run"}
+ALL = SUPERVISOR | {"users:manage", "audit:read", "sync:run", "dictionaries:manage"}
 GRANTS = {
     "AGENT": AGENT,
     "TEAM_LEAD": TEAM_LEAD,
     "SUPERVISOR": SUPERVISOR,
     "ADMIN": ALL,
-    "AUDITOR": {"audit:read", "customers:read", "loans:read", "payments:read"},
+    "AUDITOR": {"audit:read", "customers:read", "loans:read", "payments:read", "agents:read"},
     "SYSTEM": {"payments:write", "sync:run"},
 }
 

@@ -6,87 +6,21 @@ Each test works customers of its own (fresh CIFs), so contact counts never carry
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import asyncpg
-import pytest
 
 from crm.settings import Settings
 from tests.integration.auth_client import call, token_for
 from tests.integration.conftest import apoll
-from tests.integration.workflow_staff import agent_in, assign, new_team
-
-
-@dataclass
-class Desk:
-    """agent1 in team A with a customer of their own; agent2 in team B with another."""
-
-    api: str
-    admin: str
-    agent1: str
-    agent2: str
-    mine: str
-    theirs: str
-    zone: ZoneInfo
-
-    async def record(self, token: str, cif: str, **body: Any) -> tuple[int, Any]:
-        """POST an action; it happened within contact hours unless the body says otherwise."""
-        action = {
-            "actionId": str(uuid.uuid4()),
-            "cif": cif,
-            "actionType": "CALL",
-            "subtype": "REMINDER_CALL",
-            "occurredAt": self.a_day_in_hours().isoformat(),
-            **body,
-        }
-        return await call("POST", f"{self.api}/api/actions", token, json=action)
-
-    def latest(self, clock: time) -> datetime:
-        """The most recent moment at `clock` bank time that is not in the future."""
-        now = datetime.now(self.zone)
-        candidate = datetime.combine(now.date(), clock, self.zone)
-        return candidate if candidate <= now else candidate - timedelta(days=1)
-
-    def a_day_in_hours(self) -> datetime:
-        """A recent moment early in contact hours, with minutes to spare on the same day."""
-        now = datetime.now(self.zone)
-        if now.time() >= time(8, 0):
-            return datetime.combine(now.date(), time(7, 30), self.zone)
-        return datetime.combine(now.date() - timedelta(days=1), time(20, 0), self.zone)
-
-
-def fresh_cif() -> str:
-    return f"W{uuid.uuid4().hex[:12].upper()}"
-
-
-@pytest.fixture
-async def desk(system: Settings, api: str, token: str) -> AsyncIterator[Desk]:
-    team_a, team_b = await new_team(api, token, "a"), await new_team(api, token, "b")
-    first = await agent_in(api, system, token, "agent1", team_a)
-    second = await agent_in(api, system, token, "agent2", team_b)
-    mine, theirs = fresh_cif(), fresh_cif()
-    await assign(api, token, mine, first)
-    await assign(api, token, theirs, second)
-    agent1 = (await token_for(api, system, "agent1"))["accessToken"]
-    agent2 = (await token_for(api, system, "agent2"))["accessToken"]
-    yield Desk(api, token, agent1, agent2, mine, theirs, ZoneInfo(system.bank_timezone))
-
-
-async def recorded_once_assigned(desk: Desk, token: str, cif: str, **body: Any) -> Any:
-    """Record, waiting out the second it takes the assignment to reach every worker's scope."""
-    action_id = str(uuid.uuid4())
-
-    async def attempt() -> Any:
-        status, answer = await desk.record(token, cif, actionId=action_id, **body)
-        if status == 403 and answer["code"] == "CUSTOMER_NOT_ASSIGNED":
-            return None
-        return status, answer
-
-    return await apoll(attempt, deadline_s=15, what=f"{cif} in the agent's scope")
+from tests.integration.workflow_staff import (
+    Desk,
+    agent_in,
+    assign,
+    fresh_cif,
+    new_team,
+    recorded_once_assigned,
+)
 
 
 async def test_an_agent_records_a_call_on_their_customer(desk: Desk, db: asyncpg.Pool) -> None:

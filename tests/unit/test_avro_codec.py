@@ -63,6 +63,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {"component": "INTEREST", "dueDate": date(2025, 2, 15), "amount": Decimal("474999.50")},
             {"component": "PRINCIPAL", "dueDate": None, "amount": Decimal("1000000.00")},
         ],
+        "paidAt": PAID_AT,
     },
     "crm.sync.SyncEvent": {
         "eventId": "job-42:completed",
@@ -116,6 +117,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "agentUserId": "u-17",
         "teamCode": "HN-01",
         "assignedAt": PAID_AT,
+    },
+    "crm.workflow.PromiseDue": {"cif": "100234", "asOf": date(2025, 3, 21), "issuedAt": PAID_AT},
+    "crm.workflow.ApprovePromise": {
+        "cif": "100234",
+        "promiseId": "0b6f5c3e-8d4e-4a51-9a57-2c9f3f0f7a11",
+        "approverUserId": "u-3",
+        "approvedAt": PAID_AT,
     },
     "crm.workflow.TeamLead": {"teamCode": "HN-01", "leadUserId": "u-3", "changedAt": PAID_AT},
     "crm.auth.AuthEvent": {
