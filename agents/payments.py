@@ -22,15 +22,15 @@ from streams import failpoints
 from streams.app import CrmApp
 from streams.avro import codec_for
 from streams.batching import consume_in_batches, processing
-from streams.dlq import BadMessage, dead_letter
-from streams.metrics import BATCH_SECONDS, MESSAGES
-from streams.payment_sinks import PaymentSinks
-from streams.payment_sources import (
+from streams.core_loans import (
     SEGMENT_KEY_HEADER,
     core_loan_of,
     due_segment_of,
     rekey_segment,
 )
+from streams.dlq import BadMessage, dead_letter
+from streams.metrics import BATCH_SECONDS, MESSAGES
+from streams.payment_sinks import PaymentSinks
 from streams.payments import EVENT, notification_from_avro, payment_event
 from streams.topics import (
     PAYMENTS_EVENTS,

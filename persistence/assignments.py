@@ -137,6 +137,23 @@ async def end(
         return row
 
 
+async def end_current(
+    pool: asyncpg.Pool, cif: str, reason: str, at: datetime, before_commit: BeforeCommit
+) -> asyncpg.Record | None:
+    """End the customer's open assignment, if any (the customer left collection)."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            "UPDATE workflow.customer_agent ca SET ended_at = $2, ended_reason = $3"
+            f" WHERE ca.cif = $1 AND ca.ended_at IS NULL RETURNING {ASSIGNMENT_COLUMNS}",
+            cif,
+            at,
+            reason,
+        )
+        if row is not None:
+            await before_commit(Change(None, row, None))
+        return row
+
+
 async def assignment(pool: asyncpg.Pool, assignment_id: int) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await pool.fetchrow(
         f"SELECT {ASSIGNMENT_COLUMNS} FROM workflow.customer_agent ca WHERE ca.id = $1",

@@ -24,13 +24,18 @@ COMMAND_HEADER = "crm-command"
 CommandHandler = Callable[[list[EventT]], Awaitable[None]]
 
 
-def command_type(event: EventT) -> str | None:
+def header_value(event: EventT, name: str) -> str | None:
+    """A message header as text; None when absent or empty."""
     headers = event.message.headers or []
     items = headers.items() if isinstance(headers, Mapping) else headers
-    for name, value in items:
-        if name == COMMAND_HEADER and value:
+    for key, value in items:
+        if key == name and value:
             return bytes(value).decode()
     return None
+
+
+def command_type(event: EventT) -> str | None:
+    return header_value(event, COMMAND_HEADER)
 
 
 def runs_by_type(batch: list[EventT]) -> list[tuple[str | None, list[EventT]]]:
@@ -67,5 +72,6 @@ def register_commands(app: CrmApp, topic_name: str, handlers: Mapping[str, Comma
 
     @app.agent(topic, name=f"{app.service_name}.commands")
     async def dispatch(stream: StreamT) -> None:
-        # Low volume: small batches, but the same ack-after-success discipline as bulk agents.
-        await consume_in_batches(app, stream, 100, 0.2, handle)
+        # Mostly low volume (actions), but forwarded loans and payments come in bulk at times:
+        # batches as large as a sink's, flushed within 0.2 s so an action is not kept waiting.
+        await consume_in_batches(app, stream, app.settings.sink_batch_size, 0.2, handle)

@@ -63,6 +63,7 @@ def _sync(app: CrmApp) -> list[Blueprint]:
 def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents import workflow_users
     from agents.workflow_actions import record_actions
+    from agents.workflow_cases import forward_loans, track_cases
     from agents.workflow_promises import (
         PromiseDesk,
         forward_payments,
@@ -72,18 +73,26 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from persistence.action_dictionaries import load_dictionaries
     from persistence.dictionary_cache import DictionaryCache
     from streams.workflow_actions import RECORD_ACTION_COMMAND
-    from tables.workflow import customer_contacts, customer_promises
+    from streams.workflow_cases import LOAN_CHANGED_COMMAND
+    from tables.workflow import (
+        customer_cases,
+        customer_contacts,
+        customer_promises,
+        past_due_loan_owners,
+    )
     from web.action_dictionaries import dictionaries_blueprint
     from web.actions import actions_blueprint
     from web.agents_api import agents_blueprint
     from web.assignments import assignments_blueprint
     from web.promises import promises_blueprint
+    from web.queues import queues_blueprint
 
     async def load() -> Dictionaries:
         return await load_dictionaries(await app.db_pool())
 
     dictionaries = DictionaryCache(load, app.settings.dictionary_cache_seconds)
     contacts, books = customer_contacts(app), customer_promises(app)
+    cases, owners = customer_cases(app), past_due_loan_owners(app)
     desk = PromiseDesk(app, books)
     register_commands(
         app,
@@ -91,9 +100,11 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         handlers={
             RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk),
             **promise_handlers(desk),
+            LOAN_CHANGED_COMMAND: track_cases(app, cases),
         },
     )
     forward_payments(app)
+    forward_loans(app, owners)
     watch_due_dates(app, books, desk)
     workflow_users.register(app)
     return [
@@ -103,6 +114,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         actions_blueprint(dictionaries),
         assignments_blueprint(),
         promises_blueprint(),
+        queues_blueprint(dictionaries),
     ]
 
 

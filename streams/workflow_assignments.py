@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from persistence.assignments import Change
+from persistence.assignments import BeforeCommit, Change
+from streams.app import CrmApp
+from streams.avro import codec_for
+from streams.topics import WORKFLOW_ASSIGNMENTS, WORKFLOW_EVENTS
+from streams.workflow_actions import WORKFLOW_EVENT
 
 CUSTOMER_ASSIGNMENT = "crm.workflow.CustomerAssignment"
 TEAM_LEAD = "crm.workflow.TeamLead"
@@ -48,3 +52,27 @@ def assignment_event(change: Change, actor_user_id: str, now: datetime) -> dict[
         "actorUserId": actor_user_id,
         "payload": payload,
     }
+
+
+def assignment_publisher(app: CrmApp, actor: str) -> BeforeCommit:
+    """Publishes an assignment change inside its transaction: holder, then the event."""
+    codec = codec_for(app.settings)
+
+    async def publish(change: Change) -> None:
+        row = change.opened or change.ended
+        assert row is not None
+        key = str(row["cif"]).encode()
+        holder = current_holder(change)
+        event = assignment_event(change, actor, datetime.now(UTC))
+        await app.publisher.publish_many(
+            {
+                app.settings.topic(WORKFLOW_ASSIGNMENTS.name): [
+                    (key, None if holder is None else codec.encode(CUSTOMER_ASSIGNMENT, holder))
+                ],
+                app.settings.topic(WORKFLOW_EVENTS.name): [
+                    (key, codec.encode(WORKFLOW_EVENT, event))
+                ],
+            }
+        )
+
+    return publish

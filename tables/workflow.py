@@ -10,6 +10,7 @@ import faust
 from faust.tables import Table
 
 from domain.action_decision import ContactState, Decided, Status
+from domain.cases import Case, CaseStatus, LoanView
 from domain.contact_rules import Attempt, Rule
 from domain.promises import Book, Promise, PromiseStatus
 from tables.raw import raw_keyed_table
@@ -108,4 +109,49 @@ def book_from_json(value: dict[str, Any] | None) -> Book | None:
             for p in value["promises"]
         ),
         payments={ref: datetime.fromisoformat(at) for ref, at in value["payments"].items()},
+    )
+
+
+CASES_TABLE = "customer-cases"
+LOAN_OWNERS_TABLE = "past-due-loan-owners"
+
+
+def customer_cases(app: faust.App) -> Table:
+    """Per-customer case (past-due loans) keyed by CIF, co-partitioned with the commands."""
+    return raw_keyed_table(app, CASES_TABLE)
+
+
+def past_due_loan_owners(app: faust.App) -> Table:
+    """Account → CIF of loans that were past due, co-partitioned with sync.loan: a deleted
+    loan's tombstone names no customer, this does."""
+    return raw_keyed_table(app, LOAN_OWNERS_TABLE)
+
+
+def case_to_json(case: Case) -> dict[str, Any]:
+    return {
+        "cif": case.cif,
+        "loans": {
+            account: [v.product, v.currency, str(v.outstanding), str(v.due_amount), v.dpd, v.status]
+            for account, v in case.loans.items()
+        },
+        "status": case.status.value,
+        "openedAt": case.opened_at.isoformat() if case.opened_at else None,
+        "closedAt": case.closed_at.isoformat() if case.closed_at else None,
+        "version": case.version,
+    }
+
+
+def case_from_json(value: dict[str, Any] | None) -> Case | None:
+    if value is None:
+        return None
+    return Case(
+        cif=value["cif"],
+        loans={
+            account: LoanView(account, p, c, Decimal(o), Decimal(d), dpd, status)
+            for account, (p, c, o, d, dpd, status) in value["loans"].items()
+        },
+        status=CaseStatus(value["status"]),
+        opened_at=datetime.fromisoformat(value["openedAt"]) if value["openedAt"] else None,
+        closed_at=datetime.fromisoformat(value["closedAt"]) if value["closedAt"] else None,
+        version=value["version"],
     )

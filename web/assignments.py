@@ -19,11 +19,8 @@ from domain.body_fields import optional_text, required_text
 from domain.errors import ValidationError
 from persistence import assignments as store
 from security.row_rules import SEES_ALL
-from streams.app import CrmApp, crm_app
-from streams.avro import codec_for
-from streams.topics import WORKFLOW_ASSIGNMENTS, WORKFLOW_EVENTS
-from streams.workflow_actions import WORKFLOW_EVENT
-from streams.workflow_assignments import CUSTOMER_ASSIGNMENT, assignment_event, current_holder
+from streams.app import crm_app
+from streams.workflow_assignments import assignment_publisher
 from web.auth import ANY_USER, Principal, principal_of, requires
 from web.jsonio import json_response, read_object
 from web.problems import ProblemError
@@ -45,29 +42,6 @@ def assignment_json(row: asyncpg.Record) -> dict[str, Any]:
         "endedAt": row["ended_at"],
         "endedReason": row["ended_reason"],
     }
-
-
-def _publisher(app: CrmApp, actor: str) -> store.BeforeCommit:
-    codec = codec_for(app.settings)
-
-    async def publish(change: store.Change) -> None:
-        row = change.opened or change.ended
-        assert row is not None
-        key = str(row["cif"]).encode()
-        holder = current_holder(change)
-        event = assignment_event(change, actor, datetime.now(UTC))
-        await app.publisher.publish_many(
-            {
-                app.settings.topic(WORKFLOW_ASSIGNMENTS.name): [
-                    (key, None if holder is None else codec.encode(CUSTOMER_ASSIGNMENT, holder))
-                ],
-                app.settings.topic(WORKFLOW_EVENTS.name): [
-                    (key, codec.encode(WORKFLOW_EVENT, event))
-                ],
-            }
-        )
-
-    return publish
 
 
 async def _may_assign_to(pool: asyncpg.Pool, caller: Principal, agent_id: str) -> None:
@@ -107,7 +81,7 @@ def assignments_blueprint() -> Blueprint:
             )
             pool = await app.db_pool()
             await _may_assign_to(pool, caller, req.agent_id)
-            change = await store.assign(pool, req, _publisher(app, caller.user_id))
+            change = await store.assign(pool, req, assignment_publisher(app, caller.user_id))
             assert change.opened is not None
             return json_response(assignment_json(change.opened), status=201)
 
@@ -129,13 +103,13 @@ def assignments_blueprint() -> Blueprint:
             now = datetime.now(UTC)
             if body.get("end") is True:
                 ended = await store.end(
-                    pool, current["id"], reason, now, _publisher(app, caller.user_id)
+                    pool, current["id"], reason, now, assignment_publisher(app, caller.user_id)
                 )
                 return json_response(assignment_json(ended))
             agent_id = required_text(body, "agentId", _AGENT)
             await _may_assign_to(pool, caller, agent_id)
             req = store.AssignRequest(current["cif"], agent_id, reason, caller.user_id, now)
-            change = await store.assign(pool, req, _publisher(app, caller.user_id))
+            change = await store.assign(pool, req, assignment_publisher(app, caller.user_id))
             assert change.opened is not None
             return json_response(assignment_json(change.opened))
 

@@ -254,3 +254,30 @@ class PromiseRow(Base):
     closed_at: Mapped[dt.datetime | None]
     version: Mapped[int]
     updated_at: Mapped[dt.datetime]
+
+
+class CustomerCase(Base):
+    """One collection case per customer, as their worker last decided it (written forward)."""
+
+    __tablename__ = "customer_case"
+    __table_args__ = (
+        CheckConstraint("status IN ('OPEN', 'CLOSED')", name="status"),
+        Index(None, "status", "priority"),
+        WORKFLOW,
+    )
+
+    cif: Mapped[str] = mapped_column(primary_key=True)
+    status: Mapped[str]
+    max_dpd: Mapped[int]
+    bucket: Mapped[str]
+    priority: Mapped[int]
+    # Past-due totals per currency, and the VND total the queue sorts by.
+    outstanding: Mapped[dict[str, Any]]
+    due_amount: Mapped[dict[str, Any]]
+    outstanding_vnd: Mapped[Decimal]
+    # The past-due loans: account → {dpd, outstanding, dueAmount, currency, product}.
+    loans: Mapped[dict[str, Any]]
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    version: Mapped[int]
+    updated_at: Mapped[dt.datetime]

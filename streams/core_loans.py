@@ -1,4 +1,4 @@
-"""What the payments service reads of the core's loans: sync.loan and the due segments."""
+"""What services read of the core's loans: sync.loan and the due segments."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ SEGMENT_KEY_HEADER = "crm-natural-key"
 _KEY_SEPARATOR = "|"
 
 
-def _entity(codec: AvroCodec, value: bytes, topic: str) -> SyncEntity:
+def sync_entity(codec: AvroCodec, value: bytes, topic: str) -> SyncEntity:
+    """Decode a record of a sync.* topic; anything unreadable is a BadMessage."""
     try:
         schema, record = codec.decode(value)
         return from_avro(schema, record)
@@ -31,7 +32,7 @@ def core_loan_of(codec: AvroCodec, account: str, value: bytes | None) -> CoreLoa
     """The core's loan from a sync.loan record; None for a deleted loan (or a tombstone)."""
     if value is None:
         return None
-    loan = _entity(codec, value, "sync.loan")
+    loan = sync_entity(codec, value, "sync.loan")
     if not isinstance(loan, Loan) or loan.account_number != account:
         raise BadMessage(f"sync.loan record is not loan {account}")
     if loan.is_deleted:
@@ -64,7 +65,7 @@ def due_segment_of(
         raise BadMessage(f"segment {natural_key!r} does not belong to loan {account}")
     if value is None:
         return day, None
-    segment = _entity(codec, value, "sync.due_segmentation")
+    segment = sync_entity(codec, value, "sync.due_segmentation")
     if not isinstance(segment, DueSegmentation) or segment.due_date != day:
         raise BadMessage(f"sync.due_segmentation record is not segment {natural_key!r}")
     if segment.is_deleted:

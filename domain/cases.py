@@ -1,0 +1,125 @@
+"""A customer's collection case, from the core's loans: open while a loan is past due.
+
+One case per customer (DOMAIN.md) grouping their delinquent loans. It opens when a loan of
+theirs falls past due, is updated as DPD moves between buckets, and closes when none is past
+due any more (cured, paid off or closed) — that takes the customer out of every queue. A
+customer who falls behind again reopens the same case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+# DPD buckets for strategy (DOMAIN.md "Delinquency"): upper bounds, inclusive.
+BUCKETS: tuple[tuple[int, str], ...] = (
+    (0, "CURRENT"),
+    (30, "1-30"),
+    (60, "31-60"),
+    (90, "61-90"),
+    (180, "91-180"),
+    (360, "181-360"),
+)
+OVER_360 = ">360"
+# Priority grows with the bucket: later buckets are worked first by default.
+_BUCKET_PRIORITY = {"CURRENT": 0, "1-30": 10, "31-60": 20, "61-90": 30, "91-180": 40}
+_TOP_PRIORITY = 50
+
+
+def bucket_of(dpd: int) -> str:
+    for upper, name in BUCKETS:
+        if dpd <= upper:
+            return name
+    return OVER_360
+
+
+class CaseStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class CaseChange(StrEnum):
+    OPENED = "CASE_OPENED"
+    UPDATED = "CASE_UPDATED"
+    CLOSED = "CASE_CLOSED"
+
+
+@dataclass(frozen=True, slots=True)
+class LoanView:
+    """What a case needs of one loan, from the core's record on sync.loan."""
+
+    account_number: str
+    product: str
+    currency: str
+    outstanding: Decimal
+    due_amount: Decimal
+    dpd: int
+    status: str
+
+    @property
+    def past_due(self) -> bool:
+        return self.status == "OPEN" and self.dpd > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    cif: str
+    # The customer's past-due loans by account number.
+    loans: Mapping[str, LoanView] = field(default_factory=dict)
+    status: CaseStatus = CaseStatus.CLOSED
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    version: int = 0
+
+    @property
+    def past_due(self) -> tuple[LoanView, ...]:
+        return tuple(self.loans.values())
+
+    @property
+    def max_dpd(self) -> int:
+        return max((v.dpd for v in self.past_due), default=0)
+
+    @property
+    def bucket(self) -> str:
+        return bucket_of(self.max_dpd)
+
+    @property
+    def priority(self) -> int:
+        return _BUCKET_PRIORITY.get(self.bucket, _TOP_PRIORITY)
+
+    def totals(self, what: str) -> dict[str, Decimal]:
+        """Sum of `outstanding` or `due_amount` over past-due loans, per currency."""
+        sums: dict[str, Decimal] = {}
+        for v in self.past_due:
+            sums[v.currency] = sums.get(v.currency, Decimal(0)) + getattr(v, what)
+        return sums
+
+
+def on_loan(
+    case: Case | None, cif: str, account: str, loan: LoanView | None, now: datetime
+) -> tuple[Case, CaseChange | None]:
+    """The case after the core's news of one loan (None: the loan is gone)."""
+    case = case or Case(cif)
+    loans = dict(case.loans)
+    # The case holds the past-due loans only; a loan back to current leaves it.
+    if loan is None or not loan.past_due:
+        loans.pop(account, None)
+    else:
+        loans[account] = loan
+    if loans == case.loans:
+        return case, None
+    updated = replace(case, loans=loans, version=case.version + 1)
+    delinquent = bool(updated.past_due)
+    if delinquent and case.status is CaseStatus.CLOSED:
+        return replace(updated, status=CaseStatus.OPEN, opened_at=now, closed_at=None), (
+            CaseChange.OPENED
+        )
+    if not delinquent and case.status is CaseStatus.OPEN:
+        return replace(updated, status=CaseStatus.CLOSED, closed_at=now), CaseChange.CLOSED
+    if delinquent and updated.bucket != case.bucket:
+        return updated, CaseChange.UPDATED
+    # Figures moved within the bucket: stored, not announced.
+    return updated, None

@@ -1,0 +1,151 @@
+"""The calling agent's work queue, and a customer's case.
+
+The queue is the agent's assigned customers whose case is open (a past-due loan), ordered by
+what needs the agent most — a broken or due promise, the case's priority, DPD, the amount
+past due, then who was contacted longest ago — and keeps only those the contact rules allow
+to be contacted now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiohttp import web as aioweb
+from faust.web import Blueprint
+
+from domain.contact_rules import Attempt, may_contact_now, recent
+from persistence.actions_read import agent_id_of
+from persistence.dictionary_cache import DictionaryCache
+from streams.app import crm_app
+from web.auth import principal_of, requires
+from web.jsonio import json_response
+from web.problems import ProblemError
+from web.sync_access import audit_reads, customer_scope
+from web.views import ApiView
+
+# One row per open case of the agent, with what orders the queue.
+_QUEUE = """
+SELECT c.cif, c.max_dpd, c.bucket, c.priority, c.outstanding, c.due_amount, c.outstanding_vnd,
+       c.opened_at, ca.assigned_at,
+       (SELECT max(r.occurred_at) FROM actions.action_record r
+         WHERE r.cif = c.cif AND r.status = 'RECORDED') AS last_contact_at,
+       (SELECT min(p.due_date) FROM workflow.promise p
+         WHERE p.cif = c.cif AND p.status IN ('PENDING', 'PENDING_APPROVAL')) AS promise_due,
+       (SELECT count(*) FROM workflow.promise p
+         WHERE p.cif = c.cif AND p.status = 'BROKEN' AND p.closed_at > $2) AS broken_promises
+FROM workflow.customer_agent ca
+JOIN workflow.customer_case c ON c.cif = ca.cif AND c.status = 'OPEN'
+WHERE ca.agent_id = $1 AND ca.ended_at IS NULL
+"""
+# Recorded contact attempts of those customers that any rule can still see.
+_ATTEMPTS = """
+SELECT r.id, r.cif, r.occurred_at, r.action_type FROM actions.action_record r
+WHERE r.cif = ANY($1::text[]) AND r.status = 'RECORDED' AND r.occurred_at > $2
+"""
+BROKEN_LOOKBACK = timedelta(days=30)
+
+
+def _urgency(row: asyncpg.Record, today: Any) -> tuple[Any, ...]:
+    promise_due = row["promise_due"]
+    due_now = promise_due is not None and promise_due <= today
+    last = row["last_contact_at"] or datetime.min.replace(tzinfo=UTC)
+    return (
+        not (row["broken_promises"] or due_now),
+        -row["priority"],
+        -row["max_dpd"],
+        -row["outstanding_vnd"],
+        last,
+        row["cif"],
+    )
+
+
+def _item(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "cif": row["cif"],
+        "maxDpd": row["max_dpd"],
+        "bucket": row["bucket"],
+        "priority": row["priority"],
+        "outstanding": row["outstanding"],
+        "dueAmount": row["due_amount"],
+        "caseOpenedAt": row["opened_at"],
+        "assignedAt": row["assigned_at"],
+        "lastContactAt": row["last_contact_at"],
+        "promiseDue": row["promise_due"],
+        "brokenPromises": row["broken_promises"],
+    }
+
+
+def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
+    bp = Blueprint("queues")
+
+    @bp.route("/api/queues/me", name="mine")
+    class MyQueue(ApiView):
+        @requires("actions:write", "The caller's customers to contact now, most urgent first (all)")
+        async def get(self, request: aioweb.Request) -> aioweb.Response:
+            app = crm_app(self.app)
+            pool = await app.db_pool()
+            agent_id = await agent_id_of(pool, principal_of(request).user_id)
+            if agent_id is None:
+                raise ProblemError(404, "NOT_AN_AGENT", "The caller has no agent record.")
+            now = datetime.now(UTC)
+            policy = app.settings.contact_policy()
+            rows = await pool.fetch(_QUEUE, agent_id, now - BROKEN_LOOKBACK)
+            snapshot = await dictionaries.get()
+            horizon = now - timedelta(days=9)
+            attempts: defaultdict[str, list[Attempt]] = defaultdict(list)
+            for a in await pool.fetch(_ATTEMPTS, [r["cif"] for r in rows], horizon):
+                kind = snapshot.action_type(a["action_type"])
+                if kind is None or kind.is_contact_attempt:
+                    attempts[a["cif"]].append(Attempt(str(a["id"]), a["occurred_at"]))
+            today = policy.local(now).date()
+            contactable = {
+                r["cif"]: may_contact_now(policy, now, recent(attempts[r["cif"]], now))
+                for r in rows
+            }
+            # ?all=true: the whole queue with a flag (planning the day, or after hours).
+            everything = request.query.get("all") == "true"
+            shown = [r for r in rows if everything or contactable[r["cif"]]]
+            shown.sort(key=lambda r: _urgency(r, today))
+            await audit_reads(app, request, [(r["cif"], "queue") for r in shown])
+            return json_response(
+                {
+                    "agentId": agent_id,
+                    "items": [{**_item(r), "contactableNow": contactable[r["cif"]]} for r in shown],
+                    "notContactableNow": sum(1 for ok in contactable.values() if not ok),
+                }
+            )
+
+    @bp.route("/api/cases/customer/{cif}", name="case")
+    class CustomerCaseView(ApiView):
+        @requires("customers:read", "The customer's collection case and its past-due loans")
+        async def get(self, request: aioweb.Request, cif: str) -> aioweb.Response:
+            app = crm_app(self.app)
+            row = None
+            if (await customer_scope(app, request)).allows(cif):
+                row = await (await app.db_pool()).fetchrow(
+                    "SELECT cif, status, max_dpd, bucket, priority, outstanding, due_amount,"
+                    " loans, opened_at, closed_at FROM workflow.customer_case WHERE cif = $1",
+                    cif,
+                )
+            if row is None:
+                raise ProblemError(404, "CASE_NOT_FOUND", "This customer has no case.", field="cif")
+            await audit_reads(app, request, [(cif, "case")])
+            return json_response(
+                {
+                    "cif": row["cif"],
+                    "status": row["status"],
+                    "maxDpd": row["max_dpd"],
+                    "bucket": row["bucket"],
+                    "priority": row["priority"],
+                    "outstanding": row["outstanding"],
+                    "dueAmount": row["due_amount"],
+                    "loans": row["loans"],
+                    "openedAt": row["opened_at"],
+                    "closedAt": row["closed_at"],
+                }
+            )
+
+    return bp
