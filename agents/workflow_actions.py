@@ -17,7 +17,7 @@ from faust.types import EventT
 
 from agents.workflow_promises import PromiseDesk
 from domain.action_decision import Decided, Status, decide, kind_of
-from domain.actions import RecordAction
+from domain.actions import RecordAction, RecordResult
 from persistence.dictionary_cache import DictionaryCache
 from persistence.models.workflow import ActionRecord, ActionResult
 from persistence.sink import PostgresSink, SinkDataError
@@ -30,10 +30,14 @@ from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
 from streams.workflow_actions import (
     RECORD_ACTION,
+    RECORD_RESULT,
     WORKFLOW_EVENT,
     action_event,
     action_from_avro,
     action_row,
+    later_result_row,
+    result_event,
+    result_from_avro,
     result_row,
 )
 from tables.workflow import contacts_from_json, contacts_to_json
@@ -147,6 +151,58 @@ def record_actions(
                 codec.encode(WORKFLOW_EVENT, action_event(h.action, h.decided, now)),
             )
             for h in kept
+        ]
+        await app.publisher.publish(events_topic, events)
+
+    return handle
+
+
+def record_results(app: CrmApp, promises: PromiseDesk) -> CommandHandler:
+    """The RECORD_RESULT handler: replace an action's result; a promise result takes one."""
+    codec = codec_for(app.settings)
+    events_topic = app.settings.topic(WORKFLOW_EVENTS.name)
+    sink: PostgresSink | None = None
+
+    def decode(event: EventT) -> RecordResult:
+        value = event.message.value
+        try:
+            name, record = codec.decode(value if value is not None else b"")
+            if name != RECORD_RESULT:
+                raise ValueError(f"{name} is not a RecordResult")
+            result = result_from_avro(record)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadMessage(str(exc)) from exc
+        if event.message.key != result.cif.encode():
+            raise BadMessage(f"key {event.message.key!r} is not customer {result.cif}")
+        return result
+
+    async def handle(run: list[EventT]) -> None:
+        nonlocal sink
+        now = datetime.now(UTC)
+        results: list[RecordResult] = []
+        for event in run:
+            with processing(event):
+                try:
+                    result = decode(event)
+                except BadMessage as exc:
+                    await dead_letter(app, event.message, exc)
+                    continue
+                # The view checked the terms against the dictionaries: terms mean a promise.
+                if result.promise is not None:
+                    promises.made_with(result)
+                results.append(result)
+        if sink is None:
+            # The latest recording wins; a replay of an older one does not undo a newer one.
+            sink = PostgresSink(
+                await app.db_pool(),
+                ActionResult.__table__,
+                ["action_id"],
+                version_column="recorded_at",
+            )
+        await sink.write([later_result_row(r) for r in results])
+        await promises.flush(now)
+        events = [
+            (r.cif.encode(), codec.encode(WORKFLOW_EVENT, result_event(r, now))) for r in results
         ]
         await app.publisher.publish(events_topic, events)
 

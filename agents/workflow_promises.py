@@ -20,9 +20,9 @@ import faust
 from faust.types import EventT
 
 from domain import promises as rules
-from domain.actions import RecordAction
+from domain.actions import RecordAction, RecordResult
 from domain.promises import Book, Changed, Payment, Promise, PromiseStatus
-from persistence.models.workflow import PromiseRow
+from persistence.models.workflow import CustomerPayment, PromiseRow
 from persistence.sink import PostgresSink
 from streams.app import CrmApp
 from streams.avro import codec_for
@@ -66,7 +66,11 @@ class PromiseDesk:
         self._limits = app.settings.promise_approval_limits
         self._codec = codec_for(app.settings)
         self._sink: PostgresSink | None = None
+        self._payments_sink: PostgresSink | None = None
         self._made: list[_Made] = []
+        # The customers' payments and reversals seen in this batch (performance attribution).
+        self._payments: list[dict[str, object]] = []
+        self._reversals: list[tuple[str, datetime]] = []
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self._zone).date()
@@ -92,10 +96,14 @@ class PromiseDesk:
         # A currency without a limit always goes to a supervisor.
         return limit is None or amount > limit
 
-    def made_with(self, action: RecordAction) -> None:
-        """The promise an action's PROMISE_TO_PAY-like result took (its terms were checked)."""
+    def made_with(self, action: RecordAction | RecordResult) -> None:
+        """The promise an action's PROMISE_TO_PAY-like result took (its terms were checked).
+
+        Its id is the action's: an action takes one promise, whenever its result is recorded.
+        """
         terms = action.promise
         assert terms is not None
+        made_at = action.occurred_at if isinstance(action, RecordAction) else action.recorded_at
         status = (
             PromiseStatus.PENDING_APPROVAL
             if self.needs_approval(terms.amount, terms.currency)
@@ -108,14 +116,33 @@ class PromiseDesk:
             amount=terms.amount,
             currency=terms.currency,
             due_date=terms.due_date,
-            created_at=action.occurred_at,
+            created_at=made_at,
             created_by=action.user_id,
             status=status,
         )
         self._change(action.cif, lambda b: rules.make(b, promise), action.user_id)
 
+    async def _flush_payments(self) -> None:
+        payments, self._payments = self._payments, []
+        reversals, self._reversals = self._reversals, []
+        pool = await self._app.db_pool()
+        if payments:
+            if self._payments_sink is None:
+                # Insert-or-nothing: a payment delivered again (SUSPENSE, then APPLIED) is one.
+                self._payments_sink = PostgresSink(
+                    pool, CustomerPayment.__table__, ["reference_number"], update_columns=[]
+                )
+            await self._payments_sink.write(payments)
+        if reversals:
+            await pool.executemany(
+                "UPDATE workflow.customer_payment SET reversed_at = $2"
+                " WHERE reference_number = $1 AND reversed_at IS NULL",
+                reversals,
+            )
+
     async def flush(self, now: datetime) -> None:
         """Write the changed promises (only forward, by version) and publish their events."""
+        await self._flush_payments()
         made, self._made = self._made, []
         if not made:
             return
@@ -171,6 +198,9 @@ class PromiseDesk:
         cif = str(r["cif"])
         if r["eventType"] == "PAYMENT_REVERSED":
             reference = str(r["referenceNumber"])
+            occurred = r["occurredAt"]
+            assert isinstance(occurred, datetime)
+            self._reversals.append((reference, occurred))
             today = self.today(now)
             self._change(cif, lambda b: rules.reverse(b, reference, today, now), None)
             return
@@ -184,6 +214,17 @@ class PromiseDesk:
             str(r["currency"]),
             paid_at,
             self.today(paid_at),
+        )
+        self._payments.append(
+            {
+                "reference_number": payment.reference,
+                "cif": cif,
+                "account_number": str(r["loanAccountNumber"]),
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "paid_at": payment.paid_at,
+                "reversed_at": None,
+            }
         )
         self._change(cif, lambda b: rules.pay(b, payment, now), None)
 

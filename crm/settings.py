@@ -167,6 +167,8 @@ class Settings(BaseSettings):
     # How far ahead a promise may be due, and how often workers look for promises past due.
     promise_max_days: int = Field(default=90, ge=1)
     promise_scan_seconds: float = Field(default=300, gt=0)
+    # A payment counts for the agent whose contact (or promise) came at most this long before.
+    attribution_window_days: int = Field(default=7, ge=1, le=90)
     # How long POST /api/actions waits for the customer's worker before answering 202.
     action_decision_wait_seconds: float = Field(default=10, gt=0)
 

@@ -169,3 +169,33 @@ def parse_action(
         agent_id=agent_id,
         submitted_at=now,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """The outcome of an action, recorded after it (the call ended, the visit report)."""
+
+    action_id: uuid.UUID
+    cif: str
+    account_number: str | None
+    result: str
+    notes: str | None
+    promise: PromiseTerms | None
+    user_id: str
+    recorded_at: datetime
+
+
+def parse_result(
+    body: Mapping[str, Any], *, action: Mapping[str, Any], user_id: str, now: datetime
+) -> RecordResult:
+    """Validate a PUT /api/actions/{id}/result body for the stored `action` row."""
+    return RecordResult(
+        action_id=action["id"],
+        cif=action["cif"],
+        account_number=action["account_number"],
+        result=_code(body, "result"),
+        notes=optional_text(body, "notes", 4000),
+        promise=_promise(body),
+        user_id=user_id,
+        recorded_at=now,
+    )

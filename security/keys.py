@@ -94,7 +94,13 @@ class KeySet:
             kid = pem.stem
             if not is_kid(kid) or kid in retired:
                 continue
-            private[kid] = _read_private_key(pem)
+            try:
+                private[kid] = _read_private_key(pem)
+            except KeyStoreError:
+                # A process that lost the race to publish the first key removes its own
+                # between our listing and our read: a key gone is not a key to serve.
+                if pem.exists():
+                    raise
         current = _read_current(path)
         if current not in private:
             raise KeyStoreError(f"current key {current!r} has no PEM file in {path}")

@@ -62,7 +62,7 @@ def _sync(app: CrmApp) -> list[Blueprint]:
 
 def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents import workflow_users
-    from agents.workflow_actions import record_actions
+    from agents.workflow_actions import record_actions, record_results
     from agents.workflow_cases import forward_loans, track_cases
     from agents.workflow_promises import (
         PromiseDesk,
@@ -72,7 +72,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     )
     from persistence.action_dictionaries import load_dictionaries
     from persistence.dictionary_cache import DictionaryCache
-    from streams.workflow_actions import RECORD_ACTION_COMMAND
+    from streams.workflow_actions import RECORD_ACTION_COMMAND, RECORD_RESULT_COMMAND
     from streams.workflow_cases import LOAN_CHANGED_COMMAND
     from tables.workflow import (
         customer_cases,
@@ -81,9 +81,11 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         past_due_loan_owners,
     )
     from web.action_dictionaries import dictionaries_blueprint
+    from web.action_results import action_results_blueprint
     from web.actions import actions_blueprint
     from web.agents_api import agents_blueprint
     from web.assignments import assignments_blueprint
+    from web.performance import performance_blueprint
     from web.promises import promises_blueprint
     from web.queues import queues_blueprint
 
@@ -101,6 +103,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
             RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk),
             **promise_handlers(desk),
             LOAN_CHANGED_COMMAND: track_cases(app, cases),
+            RECORD_RESULT_COMMAND: record_results(app, desk),
         },
     )
     forward_payments(app)
@@ -111,10 +114,13 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         agents_blueprint(),
         # Before the actions: /api/actions/dictionaries is not an action id.
         dictionaries_blueprint(),
+        # Before the actions: /api/actions/{id}/result is not /api/actions/{id}.
+        action_results_blueprint(dictionaries),
         actions_blueprint(dictionaries),
         assignments_blueprint(),
         promises_blueprint(),
         queues_blueprint(dictionaries),
+        performance_blueprint(),
     ]
 
 

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from domain.action_decision import Decided, Status
-from domain.actions import Location, Party, PromiseTerms, RecordAction
+from domain.actions import Location, Party, PromiseTerms, RecordAction, RecordResult
 
 RECORD_ACTION = "crm.workflow.RecordAction"
 WORKFLOW_EVENT = "crm.workflow.WorkflowEvent"
 # The crm-command header of a RecordAction on workflow.commands.
 RECORD_ACTION_COMMAND = "RECORD_ACTION"
+RECORD_RESULT = "crm.workflow.RecordResult"
+RECORD_RESULT_COMMAND = "RECORD_RESULT"
 
 
 def action_to_avro(a: RecordAction) -> dict[str, Any]:
@@ -31,16 +33,74 @@ def action_to_avro(a: RecordAction) -> dict[str, Any]:
         "location": None
         if a.location is None
         else {"latitude": a.location.latitude, "longitude": a.location.longitude},
-        "promise": None
-        if a.promise is None
-        else {
-            "amount": a.promise.amount,
-            "currency": a.promise.currency,
-            "dueDate": a.promise.due_date,
-        },
+        "promise": _terms_to_avro(a.promise),
         "userId": a.user_id,
         "agentId": a.agent_id,
         "submittedAt": a.submitted_at,
+    }
+
+
+def _terms_to_avro(terms: PromiseTerms | None) -> dict[str, Any] | None:
+    if terms is None:
+        return None
+    return {"amount": terms.amount, "currency": terms.currency, "dueDate": terms.due_date}
+
+
+def _terms_from_avro(r: dict[str, Any] | None) -> PromiseTerms | None:
+    return None if r is None else PromiseTerms(r["amount"], r["currency"], r["dueDate"])
+
+
+def result_to_avro(r: RecordResult) -> dict[str, Any]:
+    return {
+        "actionId": str(r.action_id),
+        "cif": r.cif,
+        "accountNumber": r.account_number,
+        "result": r.result,
+        "notes": r.notes,
+        "promise": _terms_to_avro(r.promise),
+        "userId": r.user_id,
+        "recordedAt": r.recorded_at,
+    }
+
+
+def result_from_avro(r: dict[str, Any]) -> RecordResult:
+    return RecordResult(
+        action_id=uuid.UUID(r["actionId"]),
+        cif=r["cif"],
+        account_number=r.get("accountNumber"),
+        result=r["result"],
+        notes=r.get("notes"),
+        promise=_terms_from_avro(r.get("promise")),
+        user_id=r["userId"],
+        recorded_at=r["recordedAt"],
+    )
+
+
+def later_result_row(r: RecordResult) -> dict[str, Any]:
+    """The actions.action_result row of a result recorded after its action."""
+    return {
+        "action_id": r.action_id,
+        "result": r.result,
+        "notes": r.notes,
+        "promise_amount": r.promise.amount if r.promise else None,
+        "promise_due_date": r.promise.due_date if r.promise else None,
+        "recorded_by": r.user_id,
+        "recorded_at": r.recorded_at,
+    }
+
+
+def result_event(r: RecordResult, now: datetime) -> dict[str, Any]:
+    payload = {"actionId": str(r.action_id), "result": r.result}
+    return {
+        # One per recording: a result replaced later is a new fact.
+        "eventId": f"result:{r.action_id}:{int(r.recorded_at.timestamp() * 1000)}",
+        "eventType": "ACTION_RESULT_RECORDED",
+        "occurredAt": now,
+        "cif": r.cif,
+        "accountNumber": r.account_number,
+        "agentId": None,
+        "actorUserId": r.user_id,
+        "payload": payload,
     }
 
 
@@ -62,9 +122,7 @@ def action_from_avro(r: dict[str, Any]) -> RecordAction:
         location=None
         if location is None
         else Location(location["latitude"], location["longitude"]),
-        promise=None
-        if promise is None
-        else PromiseTerms(promise["amount"], promise["currency"], promise["dueDate"]),
+        promise=_terms_from_avro(promise),
         user_id=r["userId"],
         agent_id=r.get("agentId"),
         submitted_at=r["submittedAt"],

@@ -12,16 +12,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import Collection
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
-from crm.settings import Settings
-from domain.action_dictionary import Dictionaries
 from domain.actions import RecordAction, parse_action
 from persistence.actions_read import (
     BY_AGENT,
@@ -38,6 +35,7 @@ from streams.avro import codec_for
 from streams.commands import COMMAND_HEADER
 from streams.topics import WORKFLOW_COMMANDS
 from streams.workflow_actions import RECORD_ACTION, RECORD_ACTION_COMMAND, action_to_avro
+from web.action_checks import check_codes, check_due_date, check_outcome
 from web.auth import principal_of, requires
 from web.jsonio import json_response, read_object
 from web.pagination import date_filter, page_body, page_of, time_key_cursor
@@ -86,52 +84,6 @@ def action_json(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _check_dictionaries(d: Dictionaries, a: RecordAction) -> None:
-    """Refuse early what the worker would refuse: unknown codes, a result with no promise."""
-    for code, lookup, name in (
-        (a.action_type, d.action_type, "actionType"),
-        (a.subtype, d.subtype, "subtype"),
-    ):
-        if lookup(code) is None:
-            raise ProblemError(422, "UNKNOWN_CODE", f"{code} is not in the dictionary", field=name)
-    if not d.allows(a.action_type, a.subtype, a.result):
-        field = "result" if a.result else "subtype"
-        raise ProblemError(
-            422,
-            "INVALID_COMBINATION",
-            f"{a.action_type}/{a.subtype}/{a.result or '-'} is not a valid combination",
-            field=field,
-        )
-    result = d.result(a.result) if a.result else None
-    takes_promise = result is not None and result.creates_promise
-    if takes_promise and a.promise is None:
-        raise ProblemError(
-            400, "PROMISE_REQUIRED", f"{a.result} needs promise terms", field="promise"
-        )
-    if a.promise is not None and not takes_promise:
-        raise ProblemError(
-            400,
-            "PROMISE_NOT_EXPECTED",
-            "only a result that takes a promise has terms",
-            field="promise",
-        )
-
-
-def _check_due_date(settings: Settings, a: RecordAction) -> None:
-    """A promise is due from the day it is made up to promise_max_days later (bank time)."""
-    if a.promise is None:
-        return
-    made = a.occurred_at.astimezone(ZoneInfo(settings.bank_timezone)).date()
-    latest = made + timedelta(days=settings.promise_max_days)
-    if not made <= a.promise.due_date <= latest:
-        raise ProblemError(
-            400,
-            "INVALID_DUE_DATE",
-            f"a promise made on {made} is due between then and {latest}",
-            field="promise.dueDate",
-        )
-
-
 def _same_action(row: asyncpg.Record, a: RecordAction) -> bool:
     return (row["cif"], row["action_type"], row["subtype"], row["contacted_party"]) == (
         a.cif,
@@ -173,7 +125,7 @@ async def _require_customer(app: CrmApp, request: aioweb.Request, cif: str) -> N
         )
 
 
-def _action_id(raw: str) -> uuid.UUID:
+def action_id_from_path(raw: str) -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except ValueError as exc:
@@ -230,8 +182,12 @@ def actions_blueprint(dictionaries: DictionaryCache) -> Blueprint:
             agent_id = await agent_id_of(pool, caller.user_id)
             action = parse_action(body, now=now, user_id=caller.user_id, agent_id=agent_id)
             await _require_customer(app, request, action.cif)
-            _check_dictionaries(await dictionaries.get(), action)
-            _check_due_date(app.settings, action)
+            snapshot = await dictionaries.get()
+            check_codes(snapshot, action.action_type, action.subtype)
+            check_outcome(
+                snapshot, action.action_type, action.subtype, action.result, action.promise
+            )
+            check_due_date(app.settings, action.promise, action.occurred_at)
             existing = await action_by_id(pool, action.action_id)
             if existing is not None:
                 if not _same_action(existing, action):
@@ -277,7 +233,7 @@ def actions_blueprint(dictionaries: DictionaryCache) -> Blueprint:
         @requires("customers:read", "One action with its result")
         async def get(self, request: aioweb.Request, actionId: str) -> aioweb.Response:
             app = crm_app(self.app)
-            row = await action_by_id(await app.db_pool(), _action_id(actionId))
+            row = await action_by_id(await app.db_pool(), action_id_from_path(actionId))
             # Outside the caller's scope: the same 404 as an unknown id.
             if row is None or not (await customer_scope(app, request)).allows(row["cif"]):
                 raise ProblemError(404, "ACTION_NOT_FOUND", "No action has this id.")

@@ -281,3 +281,19 @@ class CustomerCase(Base):
     closed_at: Mapped[dt.datetime | None]
     version: Mapped[int]
     updated_at: Mapped[dt.datetime]
+
+
+class CustomerPayment(Base):
+    """A customer's payment as the workflow service learned it (payments.events), for
+    attributing collected amounts to agents; reversed ones keep the time of reversal."""
+
+    __tablename__ = "customer_payment"
+    __table_args__ = (Index(None, "cif", "paid_at"), Index(None, "paid_at"), WORKFLOW)
+
+    reference_number: Mapped[str] = mapped_column(primary_key=True)
+    cif: Mapped[str]
+    account_number: Mapped[str]
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(CurrencyCode)
+    paid_at: Mapped[dt.datetime]
+    reversed_at: Mapped[dt.datetime | None]

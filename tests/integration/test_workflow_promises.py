@@ -155,3 +155,23 @@ async def test_promise_terms_are_checked(desk: Desk) -> None:
     for body, field in cases:
         status, problem = await desk.record(desk.agent1, desk.mine, **body)
         assert (status, problem.get("field")) == (400, field), (body, problem)
+
+
+async def test_a_result_recorded_after_the_call_takes_the_promise(desk: Desk) -> None:
+    status, action = await recorded_once_assigned(desk, desk.agent1, desk.mine)
+    assert status == 201 and action["result"] is None
+    url = f"{desk.api}/api/actions/{action['actionId']}/result"
+    wrong = await call("PUT", url, desk.agent1, json={"result": "NOT_HOME"})
+    assert (wrong[0], wrong[1]["field"]) == (422, "result")
+    hidden = await call("PUT", url, desk.agent2, json={"result": "NO_ANSWER"})
+    assert hidden[0] == 404
+    due = (datetime.now(desk.zone).date() + timedelta(days=2)).isoformat()
+    body = {"result": "PROMISE_TO_PAY", "promise": {"amount": "700000", "dueDate": due}}
+    status, updated = await call("PUT", url, desk.agent1, json=body)
+    assert status == 200, updated
+    assert (updated["result"]["code"], updated["result"]["promise"]["amount"]) == (
+        "PROMISE_TO_PAY",
+        "700000.00",
+    )
+    made = await wait_promise(desk, desk.mine, "PENDING")
+    assert (made["promiseId"], made["amount"]) == (action["actionId"], "700000.00")

@@ -118,6 +118,20 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "teamCode": "HN-01",
         "assignedAt": PAID_AT,
     },
+    "crm.workflow.RecordResult": {
+        "actionId": "0b6f5c3e-8d4e-4a51-9a57-2c9f3f0f7a11",
+        "cif": "100234",
+        "accountNumber": None,
+        "result": "PROMISE_TO_PAY",
+        "notes": None,
+        "promise": {
+            "amount": Decimal("2000000.00"),
+            "currency": "VND",
+            "dueDate": date(2025, 3, 25),
+        },
+        "userId": "u-17",
+        "recordedAt": PAID_AT,
+    },
     "crm.workflow.PromiseDue": {"cif": "100234", "asOf": date(2025, 3, 21), "issuedAt": PAID_AT},
     "crm.workflow.ApprovePromise": {
         "cif": "100234",
