@@ -18,6 +18,7 @@ from faust.types import EventT
 from agents.workflow_promises import PromiseDesk
 from domain.action_decision import Decided, Status, decide, kind_of
 from domain.actions import RecordAction, RecordResult
+from persistence.decision_signal import announce
 from persistence.dictionary_cache import DictionaryCache
 from persistence.models.workflow import ActionRecord, ActionResult
 from persistence.sink import PostgresSink, SinkDataError
@@ -144,6 +145,8 @@ def record_actions(
                     # A replay makes it again, which the book recognises: no second promise.
                     promises.made_with(action)
         kept = await sinks.write(handled)
+        # Committed: wake the requests waiting for these decisions, wherever they wait.
+        await announce(await app.db_pool(), [str(h.action.action_id) for h in kept])
         await promises.flush(now)
         events = [
             (
@@ -200,6 +203,7 @@ def record_results(app: CrmApp, promises: PromiseDesk) -> CommandHandler:
                 version_column="recorded_at",
             )
         await sink.write([later_result_row(r) for r in results])
+        await announce(await app.db_pool(), [str(r.action_id) for r in results])
         await promises.flush(now)
         events = [
             (r.cif.encode(), codec.encode(WORKFLOW_EVENT, result_event(r, now))) for r in results

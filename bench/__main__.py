@@ -19,6 +19,7 @@ from bench import (
     postgres,
     reconciliation,
     sync,
+    workflow,
 )
 from bench.report import Result, render_table, write_json
 from crm.settings import Settings, get_settings
@@ -34,6 +35,7 @@ STEPS = (
     "sync",
     "intake",
     "reconciliation",
+    "workflow",
 )
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -56,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--intake-seconds", type=float, default=20, help="webhook load duration")
     p.add_argument("--intake-clients", type=int, default=64, help="concurrent gateway clients")
     p.add_argument("--intake-rate", type=float, default=1_000, help="steady webhook calls/s")
+    p.add_argument("--workflow-cases", type=int, default=100_000, help="open cases seeded")
+    p.add_argument("--workflow-agents", type=int, default=2_000, help="agents seeded")
+    p.add_argument("--workflow-seconds", type=float, default=20, help="action load duration")
+    p.add_argument("--workflow-clients", type=int, default=64, help="concurrent action clients")
     p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
     return p
 
@@ -142,6 +148,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "reconciliation": lambda: reconciliation.reconciliation_costs(
             settings, args.reconcile_payments
+        ),
+        "workflow": lambda: workflow.workflow_costs(
+            settings,
+            _demo_password(settings, "admin"),
+            _demo_password(settings, "agent1"),
+            pgbench_tps(),
+            args.workflow_cases,
+            args.workflow_agents,
+            args.workflow_seconds,
+            args.workflow_clients,
         ),
     }
     started = time.perf_counter()

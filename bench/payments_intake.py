@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from bench.api import admin_token
+from bench.lag import drained
 from bench.report import Progress, Result
 from crm.settings import Settings
 from runtime import manager
 from security.webhook_signature import sign
-from streams.sync_lag import group_lag
 from streams.topics import PAYMENTS_NOTIFICATIONS
 
 WEBHOOK = "/api/payments/notification"
@@ -148,20 +148,6 @@ async def _visible_latencies(
     return seen, sorted(latencies)
 
 
-async def _drained(settings: Settings, deadline_s: float = 600) -> None:
-    """Wait until the payments workers have committed every notification."""
-    topic = settings.topic(PAYMENTS_NOTIFICATIONS.name)
-    group = settings.topic("crm-payments")
-    end = time.perf_counter() + deadline_s
-    while time.perf_counter() < end:
-        lag = (await group_lag(settings, group, [topic])).get(topic)
-        print(f"  payments still to apply: {lag if lag is not None else '?'}", file=sys.stderr)
-        if lag == 0:
-            return
-        await asyncio.sleep(2.0)
-    raise TimeoutError(f"payments did not catch up within {deadline_s:.0f}s")
-
-
 def _refusals(seen: _Intake) -> str:
     if not seen.refused:
         return "none refused"
@@ -184,7 +170,7 @@ def intake_costs(
         saturated = await _saturate(api, secret, seconds, clients)
         token = await admin_token(api, admin_password)
         # The saturating burst is still being applied: latency is measured from an empty queue.
-        await _drained(settings)
+        await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
         steady, latencies = await _visible_latencies(api, token, secret, rate, seconds, 20)
         results = [
             Result(

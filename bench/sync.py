@@ -171,7 +171,7 @@ def freshness(settings: Settings, rate: float, seconds: float) -> list[Result]:
     ]
 
 
-async def _latencies(
+async def open_loop_latencies(
     api: str, token: str, paths: list[str], rate: float, seconds: float
 ) -> list[float]:
     """Open-loop: start a request every 1/rate s whatever the previous ones do."""
@@ -217,7 +217,7 @@ def read_latency(settings: Settings, password: str, rate: float, seconds: float)
             ("GET /api/customers/:cif", [f"/api/customers/{c}" for c in cifs]),
             ("GET /api/customers?q=<full name>", [f"/api/customers?q={n}&limit=20" for n in names]),
         ):
-            got = await _latencies(api, token, paths, rate, seconds)
+            got = await open_loop_latencies(api, token, paths, rate, seconds)
             note = f"{rate:.0f} req/s for {seconds:.0f}s, {len(got)} ok, {total:,} customers"
             for q in (0.5, 0.99):
                 value = got[min(len(got) - 1, int(q * len(got)))] * 1000 if got else float("nan")

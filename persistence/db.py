@@ -37,6 +37,20 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
     )
 
 
+class _PooledConnection(asyncpg.Connection):
+    """A pooled connection released without asyncpg's session reset.
+
+    The reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) is one more round trip per
+    release, which profiling showed as 11% of the workflow worker under load. Nothing here
+    leaves session state behind: advisory locks and settings are transaction-scoped (xact
+    locks, SET LOCAL) and no pooled connection LISTENs; asyncpg still rolls back an open
+    transaction on release.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(
     settings: Settings,
     *,
@@ -53,5 +67,6 @@ async def create_pool(
         command_timeout=COMMAND_TIMEOUT_SECONDS,
         init=_init_connection,
         server_settings={"application_name": application_name},
+        connection_class=_PooledConnection,
     )
     return pool

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from faust.web import Blueprint
 
 from crm.settings import ServiceName, Settings
@@ -71,6 +72,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         watch_due_dates,
     )
     from persistence.action_dictionaries import load_dictionaries
+    from persistence.decision_signal import DecisionWaiter
     from persistence.dictionary_cache import DictionaryCache
     from streams.workflow_actions import RECORD_ACTION_COMMAND, RECORD_RESULT_COMMAND
     from streams.workflow_cases import LOAN_CHANGED_COMMAND
@@ -93,6 +95,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         return await load_dictionaries(await app.db_pool())
 
     dictionaries = DictionaryCache(load, app.settings.dictionary_cache_seconds)
+    waiter = DecisionWaiter(lambda: asyncpg.connect(app.settings.asyncpg_dsn()))
     contacts, books = customer_contacts(app), customer_promises(app)
     cases, owners = customer_cases(app), past_due_loan_owners(app)
     desk = PromiseDesk(app, books)
@@ -115,8 +118,8 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         # Before the actions: /api/actions/dictionaries is not an action id.
         dictionaries_blueprint(),
         # Before the actions: /api/actions/{id}/result is not /api/actions/{id}.
-        action_results_blueprint(dictionaries),
-        actions_blueprint(dictionaries),
+        action_results_blueprint(dictionaries, waiter),
+        actions_blueprint(dictionaries, waiter),
         assignments_blueprint(),
         promises_blueprint(),
         queues_blueprint(dictionaries),

@@ -7,8 +7,6 @@ a promise there), and the answer comes once the result is stored: 200 with the a
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, datetime
 
 import asyncpg
@@ -17,6 +15,7 @@ from faust.web import Blueprint
 
 from domain.actions import parse_result
 from persistence.actions_read import action_by_id
+from persistence.decision_signal import DecisionWaiter
 from persistence.dictionary_cache import DictionaryCache
 from streams.app import CrmApp, crm_app
 from streams.avro import codec_for
@@ -31,24 +30,25 @@ from web.problems import ProblemError
 from web.sync_access import customer_scope
 from web.views import ApiView
 
-_POLL_SECONDS = 0.05
 
-
-async def _stored(app: CrmApp, row: asyncpg.Record, since: datetime) -> asyncpg.Record | None:
+async def _stored(
+    app: CrmApp, waiter: DecisionWaiter, row: asyncpg.Record, since: datetime
+) -> asyncpg.Record | None:
     """The action once a result recorded at or after `since` is stored; None after the wait."""
     pool = await app.db_pool()
-    deadline = time.monotonic() + app.settings.action_decision_wait_seconds
-    while True:
+
+    async def look() -> asyncpg.Record | None:
         current = await action_by_id(pool, row["id"])
         recorded = current["result_recorded_at"] if current is not None else None
-        if recorded is not None and recorded >= since:
-            return current
-        if time.monotonic() >= deadline:
-            return None
-        await asyncio.sleep(_POLL_SECONDS)
+        return current if recorded is not None and recorded >= since else None
+
+    found: asyncpg.Record | None = await waiter.wait(
+        str(row["id"]), app.settings.action_decision_wait_seconds, look
+    )
+    return found
 
 
-def action_results_blueprint(dictionaries: DictionaryCache) -> Blueprint:
+def action_results_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> Blueprint:
     bp = Blueprint("action-results")
 
     @bp.route("/api/actions/{actionId}/result", name="result")
@@ -84,7 +84,7 @@ def action_results_blueprint(dictionaries: DictionaryCache) -> Blueprint:
                 app.settings.topic(WORKFLOW_COMMANDS.name),
                 [(result.cif.encode(), command, headers)],
             )
-            stored = await _stored(app, row, now)
+            stored = await _stored(app, waiter, row, now)
             if stored is None:
                 return json_response({"actionId": str(row["id"]), "status": "PENDING"}, status=202)
             return json_response(action_json(stored))

@@ -8,8 +8,6 @@ the decision takes longer than the wait (the action is on Kafka and will be deci
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -29,6 +27,7 @@ from persistence.actions_read import (
     actions_page,
     agent_id_of,
 )
+from persistence.decision_signal import DecisionWaiter
 from persistence.dictionary_cache import DictionaryCache
 from streams.app import CrmApp, crm_app
 from streams.avro import codec_for
@@ -106,15 +105,6 @@ def _answer(row: asyncpg.Record, *, created: bool) -> aioweb.Response:
     return response
 
 
-async def _decided(pool: asyncpg.Pool, action_id: uuid.UUID, wait: float) -> asyncpg.Record | None:
-    deadline = time.monotonic() + wait
-    while True:
-        row = await action_by_id(pool, action_id)
-        if row is not None or time.monotonic() >= deadline:
-            return row
-        await asyncio.sleep(_POLL_SECONDS)
-
-
 async def _require_customer(app: CrmApp, request: aioweb.Request, cif: str) -> None:
     if not (await customer_scope(app, request)).allows(cif):
         raise ProblemError(
@@ -167,7 +157,7 @@ async def _list(
     return json_response(page_body(items, page, last))
 
 
-def actions_blueprint(dictionaries: DictionaryCache) -> Blueprint:
+def actions_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> Blueprint:
     bp = Blueprint("actions")
 
     @bp.route("/api/actions", name="record")
@@ -207,7 +197,11 @@ def actions_blueprint(dictionaries: DictionaryCache) -> Blueprint:
                 app.settings.topic(WORKFLOW_COMMANDS.name),
                 [(action.cif.encode(), command, headers)],
             )
-            row = await _decided(pool, action.action_id, app.settings.action_decision_wait_seconds)
+            row = await waiter.wait(
+                str(action.action_id),
+                app.settings.action_decision_wait_seconds,
+                lambda: action_by_id(pool, action.action_id),
+            )
             if row is None:
                 location = f"/api/actions/{action.action_id}"
                 response = json_response(

@@ -27,7 +27,7 @@ from web.sync_access import audit_reads, customer_scope
 from web.views import ApiView
 
 # One row per open case of the agent, with what orders the queue.
-_QUEUE = """
+QUEUE_SQL = """
 SELECT c.cif, c.max_dpd, c.bucket, c.priority, c.outstanding, c.due_amount, c.outstanding_vnd,
        c.opened_at, ca.assigned_at,
        (SELECT max(r.occurred_at) FROM actions.action_record r
@@ -92,7 +92,7 @@ def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
                 raise ProblemError(404, "NOT_AN_AGENT", "The caller has no agent record.")
             now = datetime.now(UTC)
             policy = app.settings.contact_policy()
-            rows = await pool.fetch(_QUEUE, agent_id, now - BROKEN_LOOKBACK)
+            rows = await pool.fetch(QUEUE_SQL, agent_id, now - BROKEN_LOOKBACK)
             snapshot = await dictionaries.get()
             horizon = now - timedelta(days=9)
             attempts: defaultdict[str, list[Attempt]] = defaultdict(list)

@@ -1,0 +1,286 @@
+"""Workflow: actions decided per second end to end, and the agent's queue latency.
+
+Seeds `cases` open cases spread over `agents` agents straight into the workflow tables (as the
+workflow service would hold them after the loans arrived), one queue's worth of them for the
+demo agent `agent1`, runs the two measurements through nginx, and removes what it seeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import asyncpg
+
+from bench.api import admin_token, user_token
+from bench.lag import drained
+from bench.report import Progress, Result
+from bench.sync import open_loop_latencies
+from crm.settings import Settings
+from domain.cases import bucket_of
+from persistence.db import create_pool
+from runtime import manager
+from streams.topics import WORKFLOW_COMMANDS
+from web.queues import QUEUE_SQL
+
+TEAM = "BENCH"
+PREFIX = "BW"
+
+
+def _cif(i: int) -> str:
+    return f"{PREFIX}{i:08d}"
+
+
+@asynccontextmanager
+async def seeded(
+    settings: Settings, cases: int, agents: int, queue_agent_user: str
+) -> AsyncIterator[str]:
+    """Seed agents, open cases and assignments; yield the queue agent's id; clean up."""
+    # The project's pool: its jsonb codec lets the seed COPY dicts as the sinks do.
+    pool = await create_pool(settings, max_size=2, application_name="crm-bench")
+    now = datetime.now(UTC)
+    try:
+        await _clean(pool)
+        queue_agent = await pool.fetchval(
+            "SELECT id FROM agents.agent WHERE user_id = $1", queue_agent_user
+        )
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO agents.team (code, name) VALUES ($1, 'Benchmark team')", TEAM
+            )
+            users = [(f"bench-u{i}", f"bench-u{i}", now) for i in range(agents)]
+            await conn.copy_records_to_table(
+                "directory_user",
+                schema_name="agents",
+                records=users,
+                columns=["user_id", "username", "seen_at"],
+            )
+            await conn.copy_records_to_table(
+                "agent",
+                schema_name="agents",
+                records=[
+                    (
+                        f"AG-{TEAM}-{i}",
+                        u[0],
+                        f"E-{TEAM}-{i}",
+                        u[0],
+                        TEAM,
+                        "CALL_CENTER",
+                        "ACTIVE",
+                        100,
+                    )
+                    for i, u in enumerate(users)
+                ],
+                columns=[
+                    "id",
+                    "user_id",
+                    "employee_id",
+                    "display_name",
+                    "team_code",
+                    "agent_type",
+                    "status",
+                    "capacity",
+                ],
+            )
+            holders = [f"AG-{TEAM}-{i}" for i in range(agents)]
+            per_agent = max(1, cases // agents)
+            if queue_agent is not None:
+                # The demo agent gets one agent's share: the queue measured is a real one.
+                holders[0] = str(queue_agent)
+            rng = random.Random(7)
+            await conn.copy_records_to_table(
+                "customer_case",
+                schema_name="workflow",
+                records=[
+                    (
+                        _cif(i),
+                        "OPEN",
+                        dpd,
+                        bucket_of(dpd),
+                        10 + dpd // 30,
+                        {"VND": "1000000.00"},
+                        {"VND": "100000.00"},
+                        1_000_000,
+                        {},
+                        now,
+                        None,
+                        1,
+                        now,
+                    )
+                    for i in range(cases)
+                    for dpd in [rng.randint(1, 180)]
+                ],
+                columns=[
+                    "cif",
+                    "status",
+                    "max_dpd",
+                    "bucket",
+                    "priority",
+                    "outstanding",
+                    "due_amount",
+                    "outstanding_vnd",
+                    "loans",
+                    "opened_at",
+                    "closed_at",
+                    "version",
+                    "updated_at",
+                ],
+            )
+            await conn.copy_records_to_table(
+                "customer_agent",
+                schema_name="workflow",
+                records=[
+                    (_cif(i), holders[min(i // per_agent, agents - 1)], TEAM, now, "bench", "bench")
+                    for i in range(cases)
+                ],
+                columns=["cif", "agent_id", "team_code", "assigned_at", "assigned_by", "reason"],
+            )
+        print(f"  seeded {cases:,} open cases over {agents:,} agents", file=sys.stderr)
+        yield str(queue_agent) if queue_agent is not None else ""
+    finally:
+        await _clean(pool)
+        await pool.close()
+
+
+async def _clean(pool: asyncpg.Pool) -> None:
+    like = f"{PREFIX}%"
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "DELETE FROM actions.action_result x USING actions.action_record r"
+            " WHERE x.action_id = r.id AND r.cif LIKE $1",
+            like,
+        )
+        await conn.execute("DELETE FROM actions.action_record WHERE cif LIKE $1", like)
+        await conn.execute("DELETE FROM workflow.customer_agent WHERE cif LIKE $1", like)
+        await conn.execute("DELETE FROM workflow.customer_case WHERE cif LIKE $1", like)
+        await conn.execute("DELETE FROM agents.agent WHERE team_code = $1", TEAM)
+        await conn.execute("DELETE FROM agents.team WHERE code = $1", TEAM)
+        await conn.execute("DELETE FROM agents.directory_user WHERE user_id LIKE 'bench-u%'")
+
+
+def _in_hours(settings: Settings) -> datetime:
+    """A recent moment early in contact hours (the rules must not refuse for the hour)."""
+    zone = ZoneInfo(settings.bank_timezone)
+    now = datetime.now(zone)
+    if now.time() >= clock(8, 0):
+        return datetime.combine(now.date(), clock(7, 30), zone)
+    return datetime.combine(now.date() - timedelta(days=1), clock(20, 0), zone)
+
+
+async def _record_actions(
+    api: str, token: str, cases: int, seconds: float, clients: int, at: datetime
+) -> tuple[int, int, list[float]]:
+    """Clients POST actions back to back for `seconds`; (decided, not decided, latencies)."""
+    decided = undecided = 0
+    latencies: list[float] = []
+    end = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+    progress = Progress("actions decided", int(seconds * 2000), every=5)
+
+    async def client(session: aiohttp.ClientSession, seed: int) -> None:
+        nonlocal decided, undecided
+        rng = random.Random(seed)
+        while time.perf_counter() < end:
+            body = {
+                "actionId": str(uuid.uuid4()),
+                "cif": _cif(rng.randrange(cases)),
+                "actionType": "CALL",
+                "subtype": "REMINDER_CALL",
+                "result": "NO_ANSWER",
+                "occurredAt": at.isoformat(),
+            }
+            started = time.perf_counter()
+            async with session.post(f"{api}/api/actions", json=body, headers=headers) as r:
+                await r.read()
+                # 201 recorded or 422 refused by a rule: both decided by the customer's worker.
+                if r.status in (201, 422):
+                    decided += 1
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    undecided += 1
+            progress.update(decided)
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(client(session, i) for i in range(clients)))
+    return decided, undecided, sorted(latencies)
+
+
+async def _raw_queue_query(settings: Settings, agent_id: str, runs: int) -> float:
+    """Median time of the queue's SQL alone, from the same machine: the query's own floor."""
+    conn = await asyncpg.connect(settings.asyncpg_dsn())
+    try:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            await conn.fetch(QUEUE_SQL, agent_id, datetime.now(UTC) - timedelta(days=30))
+            times.append(time.perf_counter() - started)
+        return sorted(times)[len(times) // 2] * 1000
+    finally:
+        await conn.close()
+
+
+def workflow_costs(
+    settings: Settings,
+    admin_password: str,
+    agent_password: str,
+    pgbench_tps: float | None,
+    cases: int,
+    agents: int,
+    seconds: float,
+    clients: int,
+) -> list[Result]:
+    assert manager.up(settings, only=None) == 0, "the whole system must be up"
+    api = f"http://127.0.0.1:{settings.nginx_port}"
+
+    async def run() -> list[Result]:
+        admin = await admin_token(api, admin_password)
+        agent_token, agent_user = await user_token(api, "agent1", agent_password)
+        async with seeded(settings, cases, agents, agent_user) as queue_agent:
+            decided, undecided, lat = await _record_actions(
+                api, admin, cases, seconds, clients, _in_hours(settings)
+            )
+            p99 = lat[int(0.99 * (len(lat) - 1))] * 1000 if lat else float("nan")
+            results = [
+                Result(
+                    "actions decided end to end (POST /api/actions → 201/422)",
+                    decided / seconds,
+                    "/s",
+                    limit=pgbench_tps,
+                    limit_source="pgbench single-row inserts" if pgbench_tps else "",
+                    note=(
+                        f"{clients} clients, {seconds:.0f}s, {cases:,} open cases;"
+                        f" {undecided} not decided in time; p99 {p99:.0f} ms; goal ≥ 1,000/s"
+                    ),
+                )
+            ]
+            if not queue_agent:
+                return results
+            # The queue is measured on a quiet worker, not behind the actions' backlog.
+            await drained(settings, "workflow", WORKFLOW_COMMANDS.name)
+            got = await open_loop_latencies(api, agent_token, ["/api/queues/me"], 200, 10)
+            raw = await _raw_queue_query(settings, queue_agent, 50)
+            for q in (0.5, 0.99):
+                value = got[min(len(got) - 1, int(q * len(got)))] * 1000 if got else float("nan")
+                results.append(
+                    Result(
+                        f"GET /api/queues/me p{int(q * 100)}",
+                        value,
+                        "ms",
+                        limit=raw if q == 0.5 else 100,
+                        limit_source="its SQL alone, median" if q == 0.5 else "goal",
+                        note=f"200 req/s for 10s, {len(got)} ok, {cases // agents} in the queue",
+                    )
+                )
+            return results
+
+    return asyncio.run(run())
