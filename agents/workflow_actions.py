@@ -25,7 +25,7 @@ from persistence.sink import PostgresSink, SinkDataError
 from streams.app import CrmApp
 from streams.avro import codec_for
 from streams.batching import processing
-from streams.commands import CommandHandler
+from streams.commands import CommandHandler, customer_command
 from streams.dlq import BadMessage, dead_letter
 from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
@@ -107,18 +107,11 @@ def record_actions(
     sinks = _Sinks(app)
 
     def decode(event: EventT) -> RecordAction:
-        message = event.message
+        record = customer_command(codec, event, RECORD_ACTION)
         try:
-            name, record = codec.decode(message.value if message.value is not None else b"")
-            if name != RECORD_ACTION:
-                raise ValueError(f"{name} is not a RecordAction")
-            action = action_from_avro(record)
+            return action_from_avro(record)
         except (ValueError, KeyError, TypeError) as exc:
             raise BadMessage(str(exc)) from exc
-        if message.key != action.cif.encode():
-            # Another key would put the customer's state on a worker that does not own it.
-            raise BadMessage(f"key {message.key!r} is not customer {action.cif}")
-        return action
 
     async def handle(run: list[EventT]) -> None:
         snapshot = await dictionaries.get()
@@ -167,17 +160,11 @@ def record_results(app: CrmApp, promises: PromiseDesk) -> CommandHandler:
     sink: PostgresSink | None = None
 
     def decode(event: EventT) -> RecordResult:
-        value = event.message.value
+        record = customer_command(codec, event, RECORD_RESULT)
         try:
-            name, record = codec.decode(value if value is not None else b"")
-            if name != RECORD_RESULT:
-                raise ValueError(f"{name} is not a RecordResult")
-            result = result_from_avro(record)
+            return result_from_avro(record)
         except (ValueError, KeyError, TypeError) as exc:
             raise BadMessage(str(exc)) from exc
-        if event.message.key != result.cif.encode():
-            raise BadMessage(f"key {event.message.key!r} is not customer {result.cif}")
-        return result
 
     async def handle(run: list[EventT]) -> None:
         nonlocal sink

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import faust
 from faust.types import EventT
 
-from domain.cases import Case, CaseChange, CaseStatus, on_loan
+from domain.cases import Case, CaseChange, CaseStatus, on_loan, on_promise_broken
 from domain.sync_entities import Loan
 from persistence import assignments
 from persistence.models.workflow import CustomerCase
@@ -105,12 +105,27 @@ class _Changed:
     change: CaseChange | None
 
 
-def track_cases(app: CrmApp, cases: faust.Table) -> CommandHandler:
-    """The LOAN_CHANGED handler: keep each customer's case, write it, announce it."""
-    codec = codec_for(app.settings)
-    sink: PostgresSink | None = None
+class CaseDesk:
+    """The cases of the customers this worker owns; changes are written and announced per
+    batch. Loans open, move and close them; a broken promise raises their priority."""
 
-    def apply(event: EventT, now: datetime) -> _Changed | None:
+    def __init__(self, app: CrmApp, cases: faust.Table) -> None:
+        self._app = app
+        self._cases = cases
+        self._codec = codec_for(app.settings)
+        self._sink: PostgresSink | None = None
+        self._changed: list[_Changed] = []
+
+    def _keep(self, before: Case | None, case: Case, change: CaseChange | None) -> None:
+        """Store the case (call inside the message's processing()); note what to write."""
+        if before is not None and case == before:
+            return
+        self._cases[case.cif] = case_to_json(case)
+        # A closed case that only lost a current loan needs no row; anything else does.
+        if change is not None or case.status is CaseStatus.OPEN:
+            self._changed.append(_Changed(case, change))
+
+    def loan_changed(self, event: EventT, now: datetime) -> None:
         key = event.message.key
         account = header_value(event, ACCOUNT_HEADER)
         if not key or account is None:
@@ -118,47 +133,55 @@ def track_cases(app: CrmApp, cases: faust.Table) -> CommandHandler:
         cif = bytes(key).decode()
         view = None
         if event.message.value is not None:
-            loan = sync_entity(codec, event.message.value, "sync.loan")
+            loan = sync_entity(self._codec, event.message.value, "sync.loan")
             if not isinstance(loan, Loan) or loan.account_number != account:
                 raise BadMessage(f"the forwarded record is not loan {account}")
             view = loan_view(loan) if loan.cif == cif else None
-        before = case_from_json(cases.get(cif))
-        case, change = on_loan(before, cif, account, view, now)
-        if before is not None and case == before:
-            return None
-        cases[cif] = case_to_json(case)
-        # A closed case that only lost a current loan needs no row; anything else does.
-        if change is None and case.status is CaseStatus.CLOSED:
-            return None
-        return _Changed(case, change)
+        before = case_from_json(self._cases.get(cif))
+        self._keep(before, *on_loan(before, cif, account, view, now))
 
-    async def handle(run: list[EventT]) -> None:
-        nonlocal sink
-        now = datetime.now(UTC)
-        changed: list[_Changed] = []
-        for event in run:
-            with processing(event):
-                try:
-                    if (c := apply(event, now)) is not None:
-                        changed.append(c)
-                except BadMessage as exc:
-                    await dead_letter(app, event.message, exc)
+    def promise_broken(self, cif: str, now: datetime) -> None:
+        """A promise of the customer broke: their open case moves up the queue."""
+        before = case_from_json(self._cases.get(cif))
+        if before is not None:
+            self._keep(before, *on_promise_broken(before, now))
+
+    async def flush(self, now: datetime) -> None:
+        changed, self._changed = self._changed, []
         if not changed:
             return
-        pool = await app.db_pool()
-        if sink is None:
-            sink = PostgresSink(pool, CustomerCase.__table__, ["cif"], version_column="version")
-        await sink.write([case_row(c.case, now) for c in changed])
+        pool = await self._app.db_pool()
+        if self._sink is None:
+            self._sink = PostgresSink(
+                pool, CustomerCase.__table__, ["cif"], version_column="version"
+            )
+        await self._sink.write([case_row(c.case, now) for c in changed])
         for c in changed:
             if c.change is CaseChange.CLOSED:
                 await assignments.end_current(
-                    pool, c.case.cif, CURED, now, assignment_publisher(app, "workflow")
+                    pool, c.case.cif, CURED, now, assignment_publisher(self._app, "workflow")
                 )
         events = [
-            (c.case.cif.encode(), codec.encode(WORKFLOW_EVENT, case_event(c.case, c.change, now)))
+            (
+                c.case.cif.encode(),
+                self._codec.encode(WORKFLOW_EVENT, case_event(c.case, c.change, now)),
+            )
             for c in changed
             if c.change is not None
         ]
-        await app.publisher.publish(app.settings.topic(WORKFLOW_EVENTS.name), events)
+        await self._app.publisher.publish(self._app.settings.topic(WORKFLOW_EVENTS.name), events)
 
-    return handle
+    def handler(self) -> CommandHandler:
+        """The LOAN_CHANGED handler."""
+
+        async def handle(run: list[EventT]) -> None:
+            now = datetime.now(UTC)
+            for event in run:
+                with processing(event):
+                    try:
+                        self.loan_changed(event, now)
+                    except BadMessage as exc:
+                        await dead_letter(self._app, event.message, exc)
+            await self.flush(now)
+
+        return handle

@@ -19,15 +19,16 @@ from zoneinfo import ZoneInfo
 import faust
 from faust.types import EventT
 
+from agents.workflow_cases import CaseDesk
 from domain import promises as rules
 from domain.actions import RecordAction, RecordResult
-from domain.promises import Book, Changed, Payment, Promise, PromiseStatus
+from domain.promises import Book, Change, Changed, Payment, Promise, PromiseStatus
 from persistence.models.workflow import CustomerPayment, PromiseRow
 from persistence.sink import PostgresSink
 from streams.app import CrmApp
 from streams.avro import codec_for
 from streams.batching import consume_in_batches, processing
-from streams.commands import COMMAND_HEADER, CommandHandler
+from streams.commands import COMMAND_HEADER, CommandHandler, customer_command
 from streams.dlq import BadMessage, dead_letter
 from streams.topics import PAYMENTS_EVENTS, WORKFLOW_COMMANDS, WORKFLOW_EVENTS
 from streams.workflow_actions import WORKFLOW_EVENT
@@ -59,9 +60,11 @@ class _Made:
 class PromiseDesk:
     """The promise books of the customers this worker owns; changes are flushed per batch."""
 
-    def __init__(self, app: CrmApp, books: faust.Table) -> None:
+    def __init__(self, app: CrmApp, books: faust.Table, cases: CaseDesk) -> None:
         self._app = app
         self._books = books
+        # A broken promise raises the priority of the customer's case (same worker, same key).
+        self._cases = cases
         self._zone = ZoneInfo(app.settings.bank_timezone)
         self._limits = app.settings.promise_approval_limits
         self._codec = codec_for(app.settings)
@@ -90,6 +93,9 @@ class PromiseDesk:
         if after != before and not (before is None and book == Book()):
             self._books[cif] = after
         self._made += [_Made(c, actor, approved_by) for c in changed]
+        for c in changed:
+            if c.change is Change.BROKEN and c.promise.closed_at is not None:
+                self._cases.promise_broken(cif, c.promise.closed_at)
 
     def needs_approval(self, amount: Decimal, currency: str) -> bool:
         limit = self._limits.get(currency)
@@ -146,6 +152,8 @@ class PromiseDesk:
         made, self._made = self._made, []
         if not made:
             return
+        # The cases the broken promises raised, first: the promise events then follow them.
+        await self._cases.flush(now)
         if self._sink is None:
             pool = await self._app.db_pool()
             self._sink = PostgresSink(
@@ -163,18 +171,6 @@ class PromiseDesk:
         ]
         await self._app.publisher.publish(self._app.settings.topic(WORKFLOW_EVENTS.name), events)
 
-    def decode(self, event: EventT, expected: str) -> dict[str, object]:
-        value = event.message.value
-        try:
-            name, record = self._codec.decode(value if value is not None else b"")
-        except ValueError as exc:
-            raise BadMessage(str(exc)) from exc
-        if name != expected:
-            raise BadMessage(f"{name} is not a {expected}")
-        if event.message.key != str(record.get("cif")).encode():
-            raise BadMessage(f"key {event.message.key!r} is not customer {record.get('cif')}")
-        return record
-
     def handler(
         self, step: Callable[[dict[str, object], datetime], None], expected: str
     ) -> CommandHandler:
@@ -185,7 +181,7 @@ class PromiseDesk:
             for event in run:
                 with processing(event):
                     try:
-                        step(self.decode(event, expected), now)
+                        step(customer_command(self._codec, event, expected), now)
                     except BadMessage as exc:
                         await dead_letter(self._app, event.message, exc)
             await self.flush(now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -27,6 +27,10 @@ OVER_360 = ">360"
 # Priority grows with the bucket: later buckets are worked first by default.
 _BUCKET_PRIORITY = {"CURRENT": 0, "1-30": 10, "31-60": 20, "61-90": 30, "91-180": 40}
 _TOP_PRIORITY = 50
+# A broken promise raises the case's priority by this much, for this long, at most 3 times.
+BROKEN_PROMISE_RAISE = 5
+BROKEN_PROMISE_MEMORY = timedelta(days=30)
+_MAX_RAISES = 3
 
 
 def bucket_of(dpd: int) -> str:
@@ -73,6 +77,8 @@ class Case:
     opened_at: datetime | None = None
     closed_at: datetime | None = None
     version: int = 0
+    # When promises of this case broke (recent ones raise its priority).
+    broken_promises: tuple[datetime, ...] = ()
 
     @property
     def past_due(self) -> tuple[LoanView, ...]:
@@ -86,9 +92,11 @@ class Case:
     def bucket(self) -> str:
         return bucket_of(self.max_dpd)
 
-    @property
-    def priority(self) -> int:
-        return _BUCKET_PRIORITY.get(self.bucket, _TOP_PRIORITY)
+    def priority_at(self, now: datetime) -> int:
+        """The bucket's priority, raised for each promise broken in the last 30 days."""
+        recent = sum(1 for at in self.broken_promises if now - at <= BROKEN_PROMISE_MEMORY)
+        base = _BUCKET_PRIORITY.get(self.bucket, _TOP_PRIORITY)
+        return base + BROKEN_PROMISE_RAISE * min(recent, _MAX_RAISES)
 
     def totals(self, what: str) -> dict[str, Decimal]:
         """Sum of `outstanding` or `due_amount` over past-due loans, per currency."""
@@ -123,3 +131,10 @@ def on_loan(
         return updated, CaseChange.UPDATED
     # Figures moved within the bucket: stored, not announced.
     return updated, None
+
+
+def on_promise_broken(case: Case, now: datetime) -> tuple[Case, CaseChange | None]:
+    """A promise broke: remember when; an open case's priority rises (CASE_UPDATED)."""
+    kept = tuple(at for at in case.broken_promises if now - at <= BROKEN_PROMISE_MEMORY)
+    updated = replace(case, broken_promises=(*kept, now), version=case.version + 1)
+    return updated, CaseChange.UPDATED if case.status is CaseStatus.OPEN else None

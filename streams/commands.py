@@ -9,10 +9,12 @@ batch unacknowledged. Nothing is acknowledged silently.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from faust.types import EventT, StreamT
 
 from streams.app import CrmApp
+from streams.avro import AvroCodec
 from streams.batching import consume_in_batches
 from streams.dlq import BadMessage, dead_letter
 from streams.metrics import MESSAGES
@@ -38,6 +40,23 @@ def header_value(event: EventT, name: str) -> str | None:
 
 def command_type(event: EventT) -> str | None:
     return header_value(event, COMMAND_HEADER)
+
+
+def customer_command(codec: AvroCodec, event: EventT, schema: str) -> dict[str, Any]:
+    """Decode a command keyed by CIF: the named schema, and a key that is its `cif`.
+
+    Another key would put the customer's state on a worker that does not own it.
+    """
+    value = event.message.value
+    try:
+        name, record = codec.decode(value if value is not None else b"")
+    except ValueError as exc:
+        raise BadMessage(str(exc)) from exc
+    if name != schema:
+        raise BadMessage(f"{name} is not a {schema}")
+    if event.message.key != str(record.get("cif")).encode():
+        raise BadMessage(f"key {event.message.key!r} is not customer {record.get('cif')}")
+    return record
 
 
 def runs_by_type(batch: list[EventT]) -> list[tuple[str | None, list[EventT]]]:

@@ -64,7 +64,7 @@ def _sync(app: CrmApp) -> list[Blueprint]:
 def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents import workflow_users
     from agents.workflow_actions import record_actions, record_results
-    from agents.workflow_cases import forward_loans, track_cases
+    from agents.workflow_cases import CaseDesk, forward_loans
     from agents.workflow_promises import (
         PromiseDesk,
         forward_payments,
@@ -98,14 +98,15 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     waiter = DecisionWaiter(lambda: asyncpg.connect(app.settings.asyncpg_dsn()))
     contacts, books = customer_contacts(app), customer_promises(app)
     cases, owners = customer_cases(app), past_due_loan_owners(app)
-    desk = PromiseDesk(app, books)
+    case_desk = CaseDesk(app, cases)
+    desk = PromiseDesk(app, books, case_desk)
     register_commands(
         app,
         WORKFLOW_COMMANDS.name,
         handlers={
             RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk),
             **promise_handlers(desk),
-            LOAN_CHANGED_COMMAND: track_cases(app, cases),
+            LOAN_CHANGED_COMMAND: case_desk.handler(),
             RECORD_RESULT_COMMAND: record_results(app, desk),
         },
     )

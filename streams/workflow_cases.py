@@ -41,7 +41,7 @@ def case_row(case: Case, now: datetime) -> dict[str, Any]:
         "status": case.status.value,
         "max_dpd": case.max_dpd,
         "bucket": case.bucket,
-        "priority": case.priority,
+        "priority": case.priority_at(now),
         "outstanding": _money(case.totals("outstanding")),
         "due_amount": _money(case.totals("due_amount")),
         "outstanding_vnd": case.totals("outstanding").get("VND", Decimal(0)),
@@ -75,7 +75,7 @@ def case_event(case: Case, change: CaseChange, now: datetime) -> dict[str, Any]:
             "status": case.status.value,
             "bucket": case.bucket,
             "maxDpd": str(case.max_dpd),
-            "priority": str(case.priority),
+            "priority": str(case.priority_at(now)),
             "loans": ",".join(sorted(case.loans)),
         },
     }

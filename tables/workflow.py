@@ -138,6 +138,7 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "openedAt": case.opened_at.isoformat() if case.opened_at else None,
         "closedAt": case.closed_at.isoformat() if case.closed_at else None,
         "version": case.version,
+        "brokenPromises": [at.isoformat() for at in case.broken_promises],
     }
 
 
@@ -154,4 +155,5 @@ def case_from_json(value: dict[str, Any] | None) -> Case | None:
         opened_at=datetime.fromisoformat(value["openedAt"]) if value["openedAt"] else None,
         closed_at=datetime.fromisoformat(value["closedAt"]) if value["closedAt"] else None,
         version=value["version"],
+        broken_promises=tuple(datetime.fromisoformat(at) for at in value.get("brokenPromises", [])),
     )

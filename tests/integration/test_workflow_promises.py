@@ -8,7 +8,7 @@ the customer's CIF): the bank has the money, so the promise counts it.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from crm.settings import Settings
@@ -18,7 +18,7 @@ from streams.topics import WORKFLOW_COMMANDS
 from streams.workflow_promises import PROMISE_DUE, PROMISE_DUE_COMMAND
 from tests.integration.auth_client import call, token_for
 from tests.integration.conftest import apoll
-from tests.integration.feed import producer
+from tests.integration.feed import core_loan, producer, send_core
 from tests.integration.workflow_staff import Desk, recorded_once_assigned
 
 
@@ -44,6 +44,11 @@ async def wait_promise(desk: Desk, cif: str, status: str) -> dict[str, Any]:
     )
     assert isinstance(found, dict)
     return found
+
+
+async def open_case(desk: Desk, cif: str) -> dict[str, Any] | None:
+    got = await call("GET", f"{desk.api}/api/cases/customer/{cif}", desk.admin)
+    return dict(got[1]) if got[0] == 200 and got[1]["status"] == "OPEN" else None
 
 
 async def pay(desk: Desk, cif: str, amount: str) -> str:
@@ -90,6 +95,11 @@ async def test_a_promise_without_payment_is_broken_the_day_after_it_is_due(
     )
     assert status == 201
     pending = await wait_promise(desk, desk.mine, "PENDING")
+    # The customer has a case (a loan 20 days past due), whose priority the break will raise.
+    account = f"LD{uuid.uuid4().hex[:12].upper()}"
+    send_core(system, [core_loan(account, "9000000", datetime.now(UTC), cif=desk.mine, dpd=20)])
+    case = await apoll(lambda: open_case(desk, desk.mine), deadline_s=90, what="the case")
+    assert isinstance(case, dict)
     # Part of it is paid: still short, so still broken when due.
     await pay(desk, desk.mine, "300000")
 
@@ -112,6 +122,12 @@ async def test_a_promise_without_payment_is_broken_the_day_after_it_is_due(
     assert timer.flush(30) == 0
     broken = await wait_promise(desk, desk.mine, "BROKEN")
     assert broken["promiseId"] == pending["promiseId"] and broken["closedAt"] is not None
+
+    async def raised() -> bool:
+        now = await open_case(desk, desk.mine)
+        return now is not None and now["priority"] > case["priority"]
+
+    await apoll(raised, deadline_s=30, what="the case's priority raised by the break")
 
 
 async def test_a_promise_above_the_limit_waits_for_approval(desk: Desk, system: Settings) -> None:

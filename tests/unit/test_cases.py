@@ -30,7 +30,7 @@ def test_a_past_due_loan_opens_the_case_and_a_bucket_change_updates_it() -> None
     case, change = on_loan(case, "C1", "L1", loan("L1", 6), NOW)
     assert change is None and case.max_dpd == 6
     case, change = on_loan(case, "C1", "L1", loan("L1", 31), NOW)
-    assert change is CaseChange.UPDATED and case.priority > 10
+    assert change is CaseChange.UPDATED and case.priority_at(NOW) > 10
 
 
 def test_the_case_closes_when_no_loan_is_past_due_and_reopens_later() -> None:
@@ -57,3 +57,28 @@ def test_totals_are_per_currency() -> None:
     usd = LoanView("L2", "CARD", "USD", Decimal("7"), Decimal("1"), 3, "OPEN")
     case, _ = on_loan(case, "C1", "L2", usd, NOW)
     assert case.totals("outstanding") == {"VND": Decimal("10"), "USD": Decimal("7")}
+
+
+def test_a_broken_promise_raises_the_open_case_for_thirty_days() -> None:
+    from datetime import timedelta
+
+    from domain.cases import on_promise_broken
+
+    case, _ = on_loan(None, "C1", "L1", loan("L1", 5), NOW)
+    base = case.priority_at(NOW)
+    raised, change = on_promise_broken(case, NOW)
+    assert change is CaseChange.UPDATED and raised.priority_at(NOW) == base + 5
+    twice, _ = on_promise_broken(raised, NOW)
+    assert twice.priority_at(NOW) == base + 10
+    assert twice.priority_at(NOW + timedelta(days=31)) == base
+    closed, _ = on_loan(case, "C1", "L1", loan("L1", 0), NOW)
+    assert on_promise_broken(closed, NOW)[1] is None
+
+
+def test_a_case_survives_its_table_json() -> None:
+    from domain.cases import on_promise_broken
+    from tables.workflow import case_from_json, case_to_json
+
+    case, _ = on_loan(None, "C1", "L1", loan("L1", 5), NOW)
+    case, _ = on_promise_broken(case, NOW)
+    assert case_from_json(case_to_json(case)) == case
