@@ -11,6 +11,7 @@ at the row once a second: slower then, never wrong.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -77,10 +78,9 @@ class DecisionWaiter:
                 left = deadline - loop.time()
                 if left <= 0:
                     return None
-                try:
+                # No announcement within a second: look again anyway (one may have been missed).
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(future, min(left, _FALLBACK_SECONDS))
-                except TimeoutError:
-                    pass
             finally:
                 waiting = self._waiting.get(action_id)
                 if waiting is not None and future in waiting:

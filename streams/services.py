@@ -87,6 +87,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from web.actions import actions_blueprint
     from web.agents_api import agents_blueprint
     from web.assignments import assignments_blueprint
+    from web.cases import cases_blueprint
     from web.performance import performance_blueprint
     from web.promises import promises_blueprint
     from web.queues import queues_blueprint
@@ -124,6 +125,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         assignments_blueprint(),
         promises_blueprint(),
         queues_blueprint(dictionaries),
+        cases_blueprint(),
         performance_blueprint(),
     ]
 

@@ -1,4 +1,4 @@
-"""The calling agent's work queue, and a customer's case.
+"""The calling agent's work queue.
 
 The queue is the agent's assigned customers whose case is open (a past-due loan), ordered by
 what needs the agent most — a broken or due promise, the case's priority, DPD, the amount
@@ -23,7 +23,7 @@ from streams.app import crm_app
 from web.auth import principal_of, requires
 from web.jsonio import json_response
 from web.problems import ProblemError
-from web.sync_access import audit_reads, customer_scope
+from web.sync_access import audit_reads
 from web.views import ApiView
 
 # One row per open case of the agent, with what orders the queue.
@@ -115,36 +115,6 @@ def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
                     "agentId": agent_id,
                     "items": [{**_item(r), "contactableNow": contactable[r["cif"]]} for r in shown],
                     "notContactableNow": sum(1 for ok in contactable.values() if not ok),
-                }
-            )
-
-    @bp.route("/api/cases/customer/{cif}", name="case")
-    class CustomerCaseView(ApiView):
-        @requires("customers:read", "The customer's collection case and its past-due loans")
-        async def get(self, request: aioweb.Request, cif: str) -> aioweb.Response:
-            app = crm_app(self.app)
-            row = None
-            if (await customer_scope(app, request)).allows(cif):
-                row = await (await app.db_pool()).fetchrow(
-                    "SELECT cif, status, max_dpd, bucket, priority, outstanding, due_amount,"
-                    " loans, opened_at, closed_at FROM workflow.customer_case WHERE cif = $1",
-                    cif,
-                )
-            if row is None:
-                raise ProblemError(404, "CASE_NOT_FOUND", "This customer has no case.", field="cif")
-            await audit_reads(app, request, [(cif, "case")])
-            return json_response(
-                {
-                    "cif": row["cif"],
-                    "status": row["status"],
-                    "maxDpd": row["max_dpd"],
-                    "bucket": row["bucket"],
-                    "priority": row["priority"],
-                    "outstanding": row["outstanding"],
-                    "dueAmount": row["due_amount"],
-                    "loans": row["loans"],
-                    "openedAt": row["opened_at"],
-                    "closedAt": row["closed_at"],
                 }
             )
 
