@@ -30,7 +30,7 @@ from streams.core_loans import sync_entity
 from streams.dlq import BadMessage, dead_letter
 from streams.topics import SYNC_LOAN, WORKFLOW_COMMANDS, WORKFLOW_EVENTS
 from streams.workflow_actions import WORKFLOW_EVENT
-from streams.workflow_assignments import assignment_publisher
+from streams.workflow_assignments import publish_changes
 from streams.workflow_cases import (
     ACCOUNT_HEADER,
     LOAN_CHANGED_COMMAND,
@@ -115,6 +115,7 @@ class CaseDesk:
         self._codec = codec_for(app.settings)
         self._sink: PostgresSink | None = None
         self._changed: list[_Changed] = []
+        self._publish_changes = publish_changes(app, "workflow")
 
     def _keep(self, before: Case | None, case: Case, change: CaseChange | None) -> None:
         """Store the case (call inside the message's processing()); note what to write."""
@@ -156,11 +157,9 @@ class CaseDesk:
                 pool, CustomerCase.__table__, ["cif"], version_column="version"
             )
         await self._sink.write([case_row(c.case, now) for c in changed])
-        for c in changed:
-            if c.change is CaseChange.CLOSED:
-                await assignments.end_current(
-                    pool, c.case.cif, CURED, now, assignment_publisher(self._app, "workflow")
-                )
+        # Cured customers leave their agents: one statement and one send for the batch.
+        cured = [c.case.cif for c in changed if c.change is CaseChange.CLOSED]
+        await assignments.end_all(pool, cured, CURED, now, self._publish_changes)
         events = [
             (
                 c.case.cif.encode(),

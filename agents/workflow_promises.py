@@ -23,6 +23,7 @@ from agents.workflow_cases import CaseDesk
 from domain import promises as rules
 from domain.actions import RecordAction, RecordResult
 from domain.promises import Book, Change, Changed, Payment, Promise, PromiseStatus
+from persistence.decision_signal import announce
 from persistence.models.workflow import CustomerPayment, PromiseRow
 from persistence.sink import PostgresSink
 from streams.app import CrmApp
@@ -161,6 +162,8 @@ class PromiseDesk:
             )
         rows = [promise_row(m.changed.promise, m.approved_by, now) for m in made]
         await self._sink.write(rows)
+        # Committed: wake a request waiting on one of them (an approval) in any web worker.
+        await announce(await self._app.db_pool(), [m.changed.promise.promise_id for m in made])
         events = [
             (
                 m.changed.promise.cif.encode(),

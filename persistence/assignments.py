@@ -137,21 +137,28 @@ async def end(
         return row
 
 
-async def end_current(
-    pool: asyncpg.Pool, cif: str, reason: str, at: datetime, before_commit: BeforeCommit
-) -> asyncpg.Record | None:
-    """End the customer's open assignment, if any (the customer left collection)."""
+async def end_all(
+    pool: asyncpg.Pool,
+    cifs: list[str],
+    reason: str,
+    at: datetime,
+    before_commit: Callable[[list[Change]], Awaitable[None]],
+) -> list[asyncpg.Record]:
+    """End the open assignments of these customers (they left collection), in one statement."""
+    if not cifs:
+        return []
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
+        rows: list[asyncpg.Record] = await conn.fetch(
             "UPDATE workflow.customer_agent ca SET ended_at = $2, ended_reason = $3"
-            f" WHERE ca.cif = $1 AND ca.ended_at IS NULL RETURNING {ASSIGNMENT_COLUMNS}",
-            cif,
+            " WHERE ca.cif = ANY($1::text[]) AND ca.ended_at IS NULL"
+            f" RETURNING {ASSIGNMENT_COLUMNS}",
+            cifs,
             at,
             reason,
         )
-        if row is not None:
-            await before_commit(Change(None, row, None))
-        return row
+        if rows:
+            await before_commit([Change(None, row, None) for row in rows])
+        return rows
 
 
 async def assignment(pool: asyncpg.Pool, assignment_id: int) -> asyncpg.Record | None:

@@ -1,8 +1,9 @@
 """Wake a waiting request when the customer's worker has stored its decision.
 
 POST /api/actions waits for the worker that owns the customer, which may be another process.
-The worker, once an action's row is committed, sends a PostgreSQL NOTIFY naming the action
-ids; each web worker LISTENs on one connection of its own and wakes the matching requests.
+The worker, once an action's (or a promise's, whose id is its action's) row is committed,
+sends a PostgreSQL NOTIFY naming the ids; each web worker LISTENs on one connection of its
+own and wakes the matching requests.
 Polling the row every few milliseconds instead was most of the worker's database traffic.
 A notification can be missed (the listening connection dropped), so a waiter still looks
 at the row once a second: slower then, never wrong.

@@ -1,7 +1,8 @@
 """Row-level rules: which customers a caller may see, decided per resource by its owner.
 
-The mechanism lives here; the rules come from the services that know the facts (the workflow
-service registers who is assigned to whom). Until a rule is registered for a resource, only
+The mechanism lives here; each service registers the rules for what it serves (customers: the
+assignments every service follows from the workflow service's topics, see
+streams/assignment_view.py). Until a rule is registered for a resource, only
 roles that see every customer get anything: an agent is never shown more than they may see.
 """
 

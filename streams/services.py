@@ -123,7 +123,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         action_results_blueprint(dictionaries, waiter),
         actions_blueprint(dictionaries, waiter),
         assignments_blueprint(),
-        promises_blueprint(),
+        promises_blueprint(waiter),
         queues_blueprint(dictionaries),
         cases_blueprint(),
         performance_blueprint(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,25 +55,38 @@ def assignment_event(change: Change, actor_user_id: str, now: datetime) -> dict[
     }
 
 
-def assignment_publisher(app: CrmApp, actor: str) -> BeforeCommit:
-    """Publishes an assignment change inside its transaction: holder, then the event."""
+def publish_changes(app: CrmApp, actor: str) -> Callable[[list[Change]], Awaitable[None]]:
+    """Publishes assignment changes inside their transaction, all in one send: each current
+    holder on workflow.assignments, each CUSTOMER_ASSIGNED on workflow.events."""
     codec = codec_for(app.settings)
 
-    async def publish(change: Change) -> None:
-        row = change.opened or change.ended
-        assert row is not None
-        key = str(row["cif"]).encode()
-        holder = current_holder(change)
-        event = assignment_event(change, actor, datetime.now(UTC))
+    async def publish(changes: list[Change]) -> None:
+        holders, events = [], []
+        now = datetime.now(UTC)
+        for change in changes:
+            row = change.opened or change.ended
+            assert row is not None
+            key = str(row["cif"]).encode()
+            holder = current_holder(change)
+            holders.append(
+                (key, None if holder is None else codec.encode(CUSTOMER_ASSIGNMENT, holder))
+            )
+            events.append((key, codec.encode(WORKFLOW_EVENT, assignment_event(change, actor, now))))
         await app.publisher.publish_many(
             {
-                app.settings.topic(WORKFLOW_ASSIGNMENTS.name): [
-                    (key, None if holder is None else codec.encode(CUSTOMER_ASSIGNMENT, holder))
-                ],
-                app.settings.topic(WORKFLOW_EVENTS.name): [
-                    (key, codec.encode(WORKFLOW_EVENT, event))
-                ],
+                app.settings.topic(WORKFLOW_ASSIGNMENTS.name): holders,
+                app.settings.topic(WORKFLOW_EVENTS.name): events,
             }
         )
 
     return publish
+
+
+def assignment_publisher(app: CrmApp, actor: str) -> BeforeCommit:
+    """Publishes one assignment change inside its transaction."""
+    publish = publish_changes(app, actor)
+
+    async def one(change: Change) -> None:
+        await publish([change])
+
+    return one

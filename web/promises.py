@@ -7,8 +7,6 @@ comes once the worker has applied it.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,6 +15,7 @@ from aiohttp import web as aioweb
 from faust.web import Blueprint
 
 from domain.promises import PromiseStatus
+from persistence.decision_signal import DecisionWaiter
 from streams.app import CrmApp, crm_app
 from streams.avro import codec_for
 from streams.commands import COMMAND_HEADER
@@ -33,7 +32,6 @@ _COLUMNS = (
     "promise_id, cif, account_number, amount, currency, due_date, status, covered, matched,"
     " created_at, created_by, approved_by, closed_at, version"
 )
-_POLL_SECONDS = 0.05
 
 
 def promise_json(row: asyncpg.Record) -> dict[str, Any]:
@@ -65,7 +63,9 @@ async def _promise(pool: asyncpg.Pool, promise_id: str) -> asyncpg.Record | None
     return row
 
 
-async def _approve(app: CrmApp, row: asyncpg.Record, approver: str) -> asyncpg.Record:
+async def _approve(
+    app: CrmApp, waiter: DecisionWaiter, row: asyncpg.Record, approver: str
+) -> asyncpg.Record:
     record = {
         "cif": row["cif"],
         "promiseId": row["promise_id"],
@@ -80,16 +80,19 @@ async def _approve(app: CrmApp, row: asyncpg.Record, approver: str) -> asyncpg.R
         app.settings.topic(WORKFLOW_COMMANDS.name), [(row["cif"].encode(), command, headers)]
     )
     pool = await app.db_pool()
-    deadline = time.monotonic() + app.settings.action_decision_wait_seconds
-    while True:
+
+    async def look() -> asyncpg.Record | None:
         current = await _promise(pool, row["promise_id"])
-        if current is not None and current["version"] > row["version"]:
-            return current
-        if time.monotonic() >= deadline:
-            raise ProblemError(
-                503, "DECISION_PENDING", "The approval is queued; read the promise again shortly."
-            )
-        await asyncio.sleep(_POLL_SECONDS)
+        return current if current is not None and current["version"] > row["version"] else None
+
+    approved: asyncpg.Record | None = await waiter.wait(
+        row["promise_id"], app.settings.action_decision_wait_seconds, look
+    )
+    if approved is None:
+        raise ProblemError(
+            503, "DECISION_PENDING", "The approval is queued; read the promise again shortly."
+        )
+    return approved
 
 
 def _due_cursor(after: list[Any] | None) -> tuple[date | None, str | None]:
@@ -102,7 +105,7 @@ def _due_cursor(after: list[Any] | None) -> tuple[date | None, str | None]:
         raise ProblemError(400, "INVALID_CURSOR", "cursor is not valid", field="cursor") from exc
 
 
-def promises_blueprint() -> Blueprint:
+def promises_blueprint(waiter: DecisionWaiter) -> Blueprint:
     bp = Blueprint("promises")
 
     @bp.route("/api/promises/customer/{cif}", name="of-customer")
@@ -157,6 +160,6 @@ def promises_blueprint() -> Blueprint:
                 raise ProblemError(
                     403, "OWN_PROMISE", "A promise is approved by someone other than its taker."
                 )
-            return json_response(promise_json(await _approve(app, row, caller.user_id)))
+            return json_response(promise_json(await _approve(app, waiter, row, caller.user_id)))
 
     return bp
