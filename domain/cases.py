@@ -4,6 +4,10 @@ One case per customer (DOMAIN.md) grouping their delinquent loans. It opens when
 theirs falls past due, is updated as DPD moves between buckets, and closes when none is past
 due any more (cured, paid off or closed) — that takes the customer out of every queue. A
 customer who falls behind again reopens the same case.
+
+Staff move the case through processing states and substates (INVESTIGATION/NEW first) and
+note the customer's status (domain.case_transitions); a reopened case starts over at
+INVESTIGATION/NEW, while the customer's status (deceased, bankrupt …) stays what staff said.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+
+from domain.case_dictionary import FIRST_STATE, FIRST_SUBSTATE
+from domain.case_states import CaseDecision
 
 # DPD buckets for strategy (DOMAIN.md "Delinquency"): upper bounds, inclusive.
 BUCKETS: tuple[tuple[int, str], ...] = (
@@ -79,6 +86,14 @@ class Case:
     version: int = 0
     # When promises of this case broke (recent ones raise its priority).
     broken_promises: tuple[datetime, ...] = ()
+    # Where the staff's processing stands, and what they know of the customer.
+    processing_state: str = FIRST_STATE
+    substate: str = FIRST_SUBSTATE
+    customer_status: str | None = None
+    # How many state changes were decided (the history's order), and the recent decisions
+    # by case action id: a replayed command gets the decision it got the first time.
+    changes_decided: int = 0
+    decisions: Mapping[str, CaseDecision] = field(default_factory=dict)
 
     @property
     def past_due(self) -> tuple[LoanView, ...]:
@@ -122,9 +137,15 @@ def on_loan(
     updated = replace(case, loans=loans, version=case.version + 1)
     delinquent = bool(updated.past_due)
     if delinquent and case.status is CaseStatus.CLOSED:
-        return replace(updated, status=CaseStatus.OPEN, opened_at=now, closed_at=None), (
-            CaseChange.OPENED
+        reopened = replace(
+            updated,
+            status=CaseStatus.OPEN,
+            opened_at=now,
+            closed_at=None,
+            processing_state=FIRST_STATE,
+            substate=FIRST_SUBSTATE,
         )
+        return reopened, CaseChange.OPENED
     if not delinquent and case.status is CaseStatus.OPEN:
         return replace(updated, status=CaseStatus.CLOSED, closed_at=now), CaseChange.CLOSED
     if delinquent and updated.bucket != case.bucket:

@@ -64,6 +64,7 @@ def _sync(app: CrmApp) -> list[Blueprint]:
 def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents import workflow_users
     from agents.workflow_actions import record_actions, record_results
+    from agents.workflow_case_states import change_case_states
     from agents.workflow_cases import CaseDesk, forward_loans
     from agents.workflow_promises import (
         PromiseDesk,
@@ -71,9 +72,13 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         promise_handlers,
         watch_due_dates,
     )
+    from domain.case_dictionary import CaseDictionaries
     from persistence.action_dictionaries import load_dictionaries
+    from persistence.case_dictionaries import load_case_dictionaries
     from persistence.decision_signal import DecisionWaiter
     from persistence.dictionary_cache import DictionaryCache
+    from persistence.snapshot_cache import SnapshotCache
+    from streams.case_states import CHANGE_CASE_STATUS_COMMAND
     from streams.workflow_actions import RECORD_ACTION_COMMAND, RECORD_RESULT_COMMAND
     from streams.workflow_cases import LOAN_CHANGED_COMMAND
     from tables.workflow import (
@@ -87,6 +92,8 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from web.actions import actions_blueprint
     from web.agents_api import agents_blueprint
     from web.assignments import assignments_blueprint
+    from web.case_dictionaries import case_dictionaries_blueprint
+    from web.case_states import case_states_blueprint
     from web.cases import cases_blueprint
     from web.performance import performance_blueprint
     from web.promises import promises_blueprint
@@ -96,6 +103,11 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         return await load_dictionaries(await app.db_pool())
 
     dictionaries = DictionaryCache(load, app.settings.dictionary_cache_seconds)
+
+    async def load_case_states() -> CaseDictionaries:
+        return await load_case_dictionaries(await app.db_pool())
+
+    case_states = SnapshotCache(load_case_states, app.settings.dictionary_cache_seconds)
     waiter = DecisionWaiter(lambda: asyncpg.connect(app.settings.asyncpg_dsn()))
     contacts, books = customer_contacts(app), customer_promises(app)
     cases, owners = customer_cases(app), past_due_loan_owners(app)
@@ -109,6 +121,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
             **promise_handlers(desk),
             LOAN_CHANGED_COMMAND: case_desk.handler(),
             RECORD_RESULT_COMMAND: record_results(app, desk),
+            CHANGE_CASE_STATUS_COMMAND: change_case_states(app, cases, case_states),
         },
     )
     forward_payments(app)
@@ -125,6 +138,8 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         assignments_blueprint(),
         promises_blueprint(waiter),
         queues_blueprint(dictionaries),
+        case_dictionaries_blueprint(),
+        case_states_blueprint(case_states, waiter),
         cases_blueprint(),
         performance_blueprint(),
     ]

@@ -59,6 +59,9 @@ def case_row(case: Case, now: datetime) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "version": case.version,
         "updated_at": now,
+        "processing_state": case.processing_state,
+        "substate": case.substate,
+        "customer_status": case.customer_status,
     }
 
 

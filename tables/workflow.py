@@ -10,6 +10,8 @@ import faust
 from faust.tables import Table
 
 from domain.action_decision import ContactState, Decided, Status
+from domain.case_dictionary import FIRST_STATE, FIRST_SUBSTATE
+from domain.case_states import CaseDecision, ChangeStatus, Refusal
 from domain.cases import Case, CaseStatus, LoanView
 from domain.contact_rules import Attempt, Rule
 from domain.promises import Book, Promise, PromiseStatus
@@ -139,7 +141,40 @@ def case_to_json(case: Case) -> dict[str, Any]:
         "closedAt": case.closed_at.isoformat() if case.closed_at else None,
         "version": case.version,
         "brokenPromises": [at.isoformat() for at in case.broken_promises],
+        "processingState": case.processing_state,
+        "substate": case.substate,
+        "customerStatus": case.customer_status,
+        "changesDecided": case.changes_decided,
+        "decisions": {key: _decision_to_json(d) for key, d in case.decisions.items()},
     }
+
+
+def _decision_to_json(d: CaseDecision) -> dict[str, Any]:
+    return {
+        "sequence": d.sequence,
+        "status": d.status.value,
+        "from": [d.from_state, d.from_substate, d.from_customer_status],
+        "refusal": d.refusal.value if d.refusal else None,
+        "field": d.field,
+        "reason": d.reason,
+        "at": d.decided_at.isoformat(),
+    }
+
+
+def _decision_from_json(key: str, d: dict[str, Any]) -> CaseDecision:
+    state, substate, status = d["from"]
+    return CaseDecision(
+        case_action_id=key,
+        sequence=d["sequence"],
+        status=ChangeStatus(d["status"]),
+        from_state=state,
+        from_substate=substate,
+        from_customer_status=status,
+        refusal=Refusal(d["refusal"]) if d["refusal"] else None,
+        field=d["field"],
+        reason=d["reason"],
+        decided_at=datetime.fromisoformat(d["at"]),
+    )
 
 
 def case_from_json(value: dict[str, Any] | None) -> Case | None:
@@ -156,4 +191,12 @@ def case_from_json(value: dict[str, Any] | None) -> Case | None:
         closed_at=datetime.fromisoformat(value["closedAt"]) if value["closedAt"] else None,
         version=value["version"],
         broken_promises=tuple(datetime.fromisoformat(at) for at in value.get("brokenPromises", [])),
+        # Cases stored before processing states existed start where a new case starts.
+        processing_state=value.get("processingState", FIRST_STATE),
+        substate=value.get("substate", FIRST_SUBSTATE),
+        customer_status=value.get("customerStatus"),
+        changes_decided=value.get("changesDecided", 0),
+        decisions={
+            key: _decision_from_json(key, d) for key, d in value.get("decisions", {}).items()
+        },
     )

@@ -281,6 +281,12 @@ class CustomerCase(Base):
     closed_at: Mapped[dt.datetime | None]
     version: Mapped[int]
     updated_at: Mapped[dt.datetime]
+    # Where the staff's processing stands (codes of the case dictionaries below); null only
+    # until the migration that brought them filled older rows.
+    processing_state: Mapped[str | None]
+    substate: Mapped[str | None]
+    # What the staff know about the customer (cooperative, deceased …); null until set.
+    customer_status: Mapped[str | None]
 
 
 class CustomerPayment(Base):
@@ -297,3 +303,94 @@ class CustomerPayment(Base):
     currency: Mapped[str] = mapped_column(CurrencyCode)
     paid_at: Mapped[dt.datetime]
     reversed_at: Mapped[dt.datetime | None]
+
+
+class CaseProcessingState(Base):
+    """A processing state of cases (INVESTIGATION … RESOLUTION), in `position` order."""
+
+    __tablename__ = "case_processing_state"
+    __table_args__ = (WORKFLOW,)
+
+    code: Mapped[str] = mapped_column(primary_key=True)
+    name_en: Mapped[str]
+    name_vi: Mapped[str]
+    position: Mapped[int]
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class CaseSubstate(Base):
+    """A substate within one processing state (CONTACT → FIRST_CONTACT, FOLLOW_UP …)."""
+
+    __tablename__ = "case_substate"
+    __table_args__ = (WORKFLOW,)
+
+    state: Mapped[str] = mapped_column(
+        ForeignKey("workflow.case_processing_state.code"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(primary_key=True)
+    name_en: Mapped[str]
+    name_vi: Mapped[str]
+    position: Mapped[int]
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class CaseStateTransition(Base):
+    """A move between two processing states staff may make; others are refused."""
+
+    __tablename__ = "case_state_transition"
+    __table_args__ = (CheckConstraint("from_state <> to_state", name="moves"), WORKFLOW)
+
+    from_state: Mapped[str] = mapped_column(
+        ForeignKey("workflow.case_processing_state.code"), primary_key=True
+    )
+    to_state: Mapped[str] = mapped_column(
+        ForeignKey("workflow.case_processing_state.code"), primary_key=True
+    )
+
+
+class CustomerStatusCode(Base):
+    """A customer status staff may give (COOPERATIVE, UNCONTACTABLE, DECEASED …)."""
+
+    __tablename__ = "customer_status"
+    __table_args__ = (WORKFLOW,)
+
+    code: Mapped[str] = mapped_column(primary_key=True)
+    name_en: Mapped[str]
+    name_vi: Mapped[str]
+    position: Mapped[int]
+    active: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class CustomerCaseAction(Base):
+    """One requested change of a case's state, as the customer's worker decided it."""
+
+    __tablename__ = "customer_case_action"
+    __table_args__ = (
+        CheckConstraint("status IN ('ACCEPTED', 'REFUSED')", name="status"),
+        CheckConstraint("(status = 'REFUSED') = (refused_code IS NOT NULL)", name="refusal_code"),
+        Index(None, "cif", "sequence"),
+        WORKFLOW,
+    )
+
+    # The client's case action id: a retried POST carries the same one and changes nothing.
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    cif: Mapped[str]
+    # The case's count of decided changes after this one: the history's order.
+    sequence: Mapped[int]
+    status: Mapped[str]
+    from_state: Mapped[str | None]
+    from_substate: Mapped[str | None]
+    from_customer_status: Mapped[str | None]
+    to_state: Mapped[str]
+    to_substate: Mapped[str]
+    customer_status: Mapped[str | None]
+    note: Mapped[str | None]
+    user_id: Mapped[str]
+    agent_id: Mapped[str | None]
+    requested_at: Mapped[dt.datetime]
+    decided_at: Mapped[dt.datetime]
+    refused_code: Mapped[str | None]
+    refused_field: Mapped[str | None]
+    refused_reason: Mapped[str | None]
+    # Offset of the workflow.commands message decided: replays rewrite nothing.
+    event_offset: Mapped[int | None] = mapped_column(BigInteger)

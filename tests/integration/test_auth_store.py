@@ -25,7 +25,7 @@ NOW = dt.datetime(2031, 3, 4, 9, 30, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
 HOURS_8 = dt.timedelta(hours=8)
 
-AGENT = {"customers:read", "loans:read", "payments:read", "actions:write"}
+AGENT = {"customers:read", "loans:read", "payments:read", "actions:write", "cases:write"}
 TEAM_LEAD = AGENT | {"assignments:write", "agents:read", "promises:approve"}
 SUPERVISOR = TEAM_LEAD | {
     "agents:manage",
@@ -33,7 +33,12 @@ SUPERVISOR = TEAM_LEAD | {
     "payments:reverse",
     "payments:reconcile",
 }
-ALL = SUPERVISOR | {"users:manage", "audit:read", "sync:run", "dictionaries:manage"}
+ALL = SUPERVISOR | {
+    "users:manage",
+    "audit:read",
+    "sync:run",
+    "dictionaries:manage",
+}
 GRANTS = {
     "AGENT": AGENT,
     "TEAM_LEAD": TEAM_LEAD,

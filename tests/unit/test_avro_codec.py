@@ -140,6 +140,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "approvedAt": PAID_AT,
     },
     "crm.workflow.TeamLead": {"teamCode": "HN-01", "leadUserId": "u-3", "changedAt": PAID_AT},
+    "crm.workflow.ChangeCaseStatus": {
+        "caseActionId": "7d1e2f40-3b5a-4c6d-8e9f-0a1b2c3d4e5f",
+        "cif": "100234",
+        "processingState": "CONTACT",
+        "substate": "FIRST_CONTACT",
+        "customerStatus": "COOPERATIVE",
+        "note": "Reached at work; will call back.",
+        "userId": "u-17",
+        "agentId": "AG-0042",
+        "requestedAt": PAID_AT,
+    },
     "crm.auth.AuthEvent": {
         "eventId": "login:s-991",
         "eventType": "LOGIN_FAILED",

@@ -1,0 +1,148 @@
+"""The workflow agent that moves cases between processing states, once per request.
+
+CHANGE_CASE_STATUS commands arrive on workflow.commands keyed by CIF, so the worker that owns
+the customer's case (table customer-cases) decides their changes in order, against the case
+and one snapshot of the case dictionaries. Per batch: decide and update the table, write the
+case rows and the history, wake the waiting requests, publish STATUS_CHANGED, then ack — a
+crash anywhere replays the commands, and the case hands back the same decisions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import faust
+from faust.types import EventT
+
+from domain.case_dictionary import CaseDictionaries
+from domain.case_states import CaseDecision, CaseStateChange, ChangeStatus
+from domain.case_transitions import decide_change
+from domain.cases import Case
+from persistence.decision_signal import announce
+from persistence.models.workflow import CustomerCase, CustomerCaseAction
+from persistence.sink import PostgresSink, SinkDataError
+from persistence.snapshot_cache import SnapshotCache
+from streams.app import CrmApp
+from streams.avro import codec_for
+from streams.batching import processing
+from streams.case_states import (
+    CHANGE_CASE_STATUS,
+    change_from_avro,
+    history_row,
+    status_changed_event,
+)
+from streams.commands import CommandHandler, customer_command
+from streams.dlq import BadMessage, dead_letter
+from streams.metrics import MESSAGES
+from streams.topics import WORKFLOW_EVENTS
+from streams.workflow_actions import WORKFLOW_EVENT
+from streams.workflow_cases import case_row
+from tables.workflow import case_from_json, case_to_json
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    event: EventT
+    change: CaseStateChange
+    decision: CaseDecision
+    # The case after the decision (None: the customer has none).
+    case: Case | None
+
+
+class _Sinks:
+    """The case rows, then the history (a request that sees its history row finds the case
+    row already moved)."""
+
+    def __init__(self, app: CrmApp) -> None:
+        self._app = app
+        self._sinks: tuple[PostgresSink, PostgresSink] | None = None
+
+    async def write(self, handled: list[Handled], now: datetime) -> list[Handled]:
+        """Write every row; a message whose row PostgreSQL refuses is dead-lettered."""
+        try:
+            await self._write(handled, now)
+            return handled
+        except SinkDataError:
+            # One bad row must not stop the others: find it by writing them one by one.
+            kept = []
+            for h in handled:
+                try:
+                    await self._write([h], now)
+                    kept.append(h)
+                except SinkDataError as exc:
+                    await dead_letter(self._app, h.event.message, exc)
+            return kept
+
+    async def _write(self, handled: list[Handled], now: datetime) -> None:
+        cases, history = await self._ready()
+        # One row per customer (the batch's last case of each); the version guard keeps a
+        # replayed older case from overwriting a newer row.
+        latest = {h.case.cif: h.case for h in handled if h.case is not None}
+        await cases.write([case_row(case, now) for case in latest.values()])
+        await history.write(
+            [history_row(h.change, h.decision, h.event.message.offset) for h in handled]
+        )
+
+    async def _ready(self) -> tuple[PostgresSink, PostgresSink]:
+        if self._sinks is None:
+            pool = await self._app.db_pool()
+            self._sinks = (
+                PostgresSink(pool, CustomerCase.__table__, ["cif"], version_column="version"),
+                # Insert-or-nothing: a replayed decision is the same row.
+                PostgresSink(pool, CustomerCaseAction.__table__, ["id"], update_columns=[]),
+            )
+        return self._sinks
+
+
+def change_case_states(
+    app: CrmApp, cases: faust.Table, dictionaries: SnapshotCache[CaseDictionaries]
+) -> CommandHandler:
+    """The CHANGE_CASE_STATUS handler of the workflow service's command topic."""
+    codec = codec_for(app.settings)
+    events_topic = app.settings.topic(WORKFLOW_EVENTS.name)
+    sinks = _Sinks(app)
+
+    def decode(event: EventT) -> CaseStateChange:
+        record = customer_command(codec, event, CHANGE_CASE_STATUS)
+        try:
+            return change_from_avro(record)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadMessage(str(exc)) from exc
+
+    async def handle(run: list[EventT]) -> None:
+        snapshot = await dictionaries.get()
+        now = datetime.now(UTC)
+        handled: list[Handled] = []
+        for event in run:
+            with processing(event):
+                try:
+                    change = decode(event)
+                except BadMessage as exc:
+                    await dead_letter(app, event.message, exc)
+                    continue
+                before = case_from_json(cases.get(change.cif))
+                decision, after, replay = decide_change(before, change, snapshot, now)
+                if not replay and after is not None:
+                    # Before the sink: a crash in between replays the command, which the
+                    # case recognises and answers with the same decision.
+                    cases[change.cif] = case_to_json(after)
+                handled.append(Handled(event, change, decision, after))
+                MESSAGES.labels(app.service_name, "case-states", decision.status).inc()
+        kept = await sinks.write(handled, now)
+        # Committed: wake the requests waiting for these decisions, wherever they wait.
+        await announce(await app.db_pool(), [str(h.change.case_action_id) for h in kept])
+        events = [
+            (
+                h.change.cif.encode(),
+                codec.encode(WORKFLOW_EVENT, status_changed_event(h.change, h.decision)),
+            )
+            for h in kept
+            if h.decision.status is ChangeStatus.ACCEPTED
+        ]
+        await app.publisher.publish(events_topic, events)
+
+    return handle
