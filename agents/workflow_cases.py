@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import faust
 from faust.types import EventT
 
+from agents.workflow_strategy import Placer
 from domain.cases import Case, CaseChange, CaseStatus, on_loan, on_promise_broken
 from domain.sync_entities import Loan
 from persistence import assignments
@@ -109,9 +110,10 @@ class CaseDesk:
     """The cases of the customers this worker owns; changes are written and announced per
     batch. Loans open, move and close them; a broken promise raises their priority."""
 
-    def __init__(self, app: CrmApp, cases: faust.Table) -> None:
+    def __init__(self, app: CrmApp, cases: faust.Table, placer: Placer | None = None) -> None:
         self._app = app
         self._cases = cases
+        self._placer = placer
         self._codec = codec_for(app.settings)
         self._sink: PostgresSink | None = None
         self._changed: list[_Changed] = []
@@ -160,6 +162,16 @@ class CaseDesk:
         # Cured customers leave their agents: one statement and one send for the batch.
         cured = [c.case.cif for c in changed if c.change is CaseChange.CLOSED]
         await assignments.end_all(pool, cured, CURED, now, self._publish_changes)
+        if self._placer is not None:
+            # Open cases that opened or may have changed bucket get their strategy's agent.
+            await self._placer.place(
+                [
+                    (c.case, c.change is CaseChange.OPENED)
+                    for c in changed
+                    if c.change is not None and c.case.status is CaseStatus.OPEN
+                ],
+                now,
+            )
         events = [
             (
                 c.case.cif.encode(),

@@ -171,6 +171,10 @@ class Settings(BaseSettings):
     attribution_window_days: int = Field(default=7, ge=1, le=90)
     # How long POST /api/actions waits for the customer's worker before answering 202.
     action_decision_wait_seconds: float = Field(default=10, gt=0)
+    # How often customers waiting for a free agent of their strategy's team are dealt out,
+    # and at most how many per transaction.
+    strategy_fill_seconds: float = Field(default=30, gt=0)
+    strategy_fill_batch: int = Field(default=500, ge=1, le=10_000)
 
     def contact_policy(self) -> ContactPolicy:
         return ContactPolicy(

@@ -43,6 +43,37 @@ async def agent_id_of(pool: asyncpg.Pool, user_id: str) -> str | None:
     return None if value is None else str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    """What recording an action needs to know first, read in one round trip."""
+
+    agent_id: str | None
+    # The customer's strategy's channels (empty or None: any).
+    channels: list[str] | None
+    existing: asyncpg.Record | None
+
+
+async def preflight(pool: asyncpg.Pool, user_id: str, action_id: uuid.UUID, cif: str) -> Preflight:
+    """The caller's agent id, the customer's allowed channels, and the action if the id was
+    used already."""
+    row = await pool.fetchrow(
+        "SELECT (SELECT id FROM agents.agent WHERE user_id = $1) AS caller_agent_id,"
+        " (SELECT channels FROM workflow.customer_treatment WHERE cif = $3) AS channels,"
+        f" found.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT {ACTION_COLUMNS}"
+        f" FROM {_FROM} WHERE r.id = $2) AS found ON true",
+        user_id,
+        action_id,
+        cif,
+    )
+    assert row is not None
+    agent = row["caller_agent_id"]
+    return Preflight(
+        None if agent is None else str(agent),
+        row["channels"],
+        row if row["id"] is not None else None,
+    )
+
+
 async def action_by_id(pool: asyncpg.Pool, action_id: uuid.UUID) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await pool.fetchrow(
         f"SELECT {ACTION_COLUMNS} FROM {_FROM} WHERE r.id = $1", action_id

@@ -185,3 +185,44 @@ async def history_of_customer(pool: asyncpg.Pool, cif: str) -> list[asyncpg.Reco
         cif,
     )
     return rows
+
+
+async def follow_agent_to_team(
+    conn: asyncpg.Connection,
+    agent_id: str,
+    team: str,
+    by: str,
+    at: datetime,
+    before_commit: Callable[[list[Change]], Awaitable[None]],
+) -> int:
+    """The agent moved to `team` (their row is locked by the caller's transaction): their
+    open assignments end and reopen under the new team, so the new team's lead sees the
+    customers and the old one no longer does, and the history shows when it changed."""
+    reason = f"TEAM CHANGED: the agent moved to team {team}"
+    ended = await conn.fetch(
+        "UPDATE workflow.customer_agent ca SET ended_at = $3, ended_reason = $4"
+        " WHERE ca.agent_id = $1 AND ca.ended_at IS NULL AND ca.team_code <> $2"
+        f" RETURNING {ASSIGNMENT_COLUMNS}",
+        agent_id,
+        team,
+        at,
+        reason,
+    )
+    if not ended:
+        return 0
+    opened = await conn.fetch(
+        "INSERT INTO workflow.customer_agent AS ca"
+        " (cif, agent_id, team_code, assigned_at, assigned_by, reason)"
+        " SELECT x.cif, $2, $3, $4, $5, $6 FROM unnest($1::text[]) AS x(cif)"
+        f" RETURNING {ASSIGNMENT_COLUMNS}",
+        [r["cif"] for r in ended],
+        agent_id,
+        team,
+        at,
+        by,
+        reason,
+    )
+    user_id = await conn.fetchval("SELECT user_id FROM agents.agent WHERE id = $1", agent_id)
+    ended_of = {r["cif"]: r for r in ended}
+    await before_commit([Change(r, ended_of[r["cif"]], user_id) for r in opened])
+    return len(opened)

@@ -8,6 +8,7 @@ the agent row stores the user's id, not the username the caller sent.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import asyncpg
 
@@ -21,6 +22,7 @@ from domain.workflow_agents import (
     TeamChanges,
     new_agent_id,
 )
+from persistence.assignments import Change, follow_agent_to_team
 
 AGENT_COLUMNS = (
     "a.id, a.user_id, u.username, a.employee_id, a.display_name, a.team_code, a.agent_type,"
@@ -119,8 +121,15 @@ async def create_agent(pool: asyncpg.Pool, new: NewAgent) -> asyncpg.Record:
         return await get_agent(conn, agent_id)
 
 
-async def update_agent(pool: asyncpg.Pool, agent_id: str, changes: AgentChanges) -> asyncpg.Record:
-    """Change the fields given; an agent who leads a team cannot leave it."""
+async def update_agent(
+    pool: asyncpg.Pool,
+    agent_id: str,
+    changes: AgentChanges,
+    by: str,
+    publish: Callable[[list[Change]], Awaitable[None]],
+) -> asyncpg.Record:
+    """Change the fields given; an agent who leads a team cannot leave it. An agent who
+    changes team takes their customers along (published before the change commits)."""
     async with pool.acquire() as conn, conn.transaction():
         try:
             # Updating first locks the row, so a concurrent "make them lead" (which locks it
@@ -152,6 +161,8 @@ async def update_agent(pool: asyncpg.Pool, agent_id: str, changes: AgentChanges)
                 field="teamCode",
                 code="AGENT_LEADS_TEAM",
             )
+        if changes.team_code is not None:
+            await follow_agent_to_team(conn, agent_id, updated, by, datetime.now(UTC), publish)
         return await get_agent(conn, agent_id)
 
 

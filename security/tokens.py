@@ -7,6 +7,7 @@ import binascii
 import json
 import re
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,8 @@ from security.keys import ALGORITHM, KeySet, is_kid
 REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "sid")
 # Our tokens are well under 2 KiB; refusing big ones early bounds the work an attacker can cause.
 MAX_TOKEN_LENGTH = 8192
+# Verified tokens remembered per process (about 1 kB each): more than the staff signed in.
+VERIFIED_CACHE_SIZE = 4096
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_TIME = 253402300800  # 10000-01-01T00:00:00Z
 
@@ -117,6 +120,11 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
+        # Payloads of tokens whose signature, issuer and audience were verified, by the exact
+        # token text: a client sends the same token for minutes, and the RSA check is the
+        # costliest part of a request. Time claims and the key's presence are checked on
+        # every use, so an expired token or a retired key is refused as without the cache.
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
         # Time claims are checked below against the caller's `now`, not PyJWT's own clock.
         self._jwt = jwt.PyJWT(
             options={
@@ -146,7 +154,14 @@ class TokenVerifier:
         key = self._keys.key_for(kid) if is_kid(kid) else None
         if key is None:
             raise InvalidToken(Reason.UNKNOWN_KEY, repr(kid))
-        payload = self._decode(token, key)
+        payload = self._verified.get(token)
+        if payload is None:
+            payload = self._decode(token, key)
+            self._verified[token] = payload
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        else:
+            self._verified.move_to_end(token)
         return self._claims(payload, now.timestamp())
 
     def _decode(self, token: str, key: Any) -> dict[str, Any]:

@@ -72,6 +72,8 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         promise_handlers,
         watch_due_dates,
     )
+    from agents.workflow_regions import follow_addresses
+    from agents.workflow_strategy import Placer, fill_queues
     from domain.case_dictionary import CaseDictionaries
     from persistence.action_dictionaries import load_dictionaries
     from persistence.case_dictionaries import load_case_dictionaries
@@ -98,6 +100,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from web.performance import performance_blueprint
     from web.promises import promises_blueprint
     from web.queues import queues_blueprint
+    from web.strategies import strategies_blueprint
 
     async def load() -> Dictionaries:
         return await load_dictionaries(await app.db_pool())
@@ -111,7 +114,8 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     waiter = DecisionWaiter(lambda: asyncpg.connect(app.settings.asyncpg_dsn()))
     contacts, books = customer_contacts(app), customer_promises(app)
     cases, owners = customer_cases(app), past_due_loan_owners(app)
-    case_desk = CaseDesk(app, cases)
+    placer = Placer(app)
+    case_desk = CaseDesk(app, cases, placer)
     desk = PromiseDesk(app, books, case_desk)
     register_commands(
         app,
@@ -127,6 +131,8 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     forward_payments(app)
     forward_loans(app, owners)
     watch_due_dates(app, books, desk)
+    fill_queues(app, placer)
+    follow_addresses(app)
     workflow_users.register(app)
     return [
         agents_blueprint(),
@@ -142,6 +148,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         case_states_blueprint(case_states, waiter),
         cases_blueprint(),
         performance_blueprint(),
+        strategies_blueprint(),
     ]
 
 

@@ -82,9 +82,9 @@ CDC_NOTIFICATIONS = tuple(
 # a customer and everything hanging off it (held orphans, contact sets) in order.
 SYNC_CHANGES = TopicSpec("sync.changes", retention_days=7)
 
-SYNC_LOAN, SYNC_DUE_SEGMENTATION = (
+SYNC_LOAN, SYNC_DUE_SEGMENTATION, SYNC_ADDRESS = (
     next(t for t in SYNC_ENTITY_TOPICS if t.name == name)
-    for name in ("sync.loan", "sync.due_segmentation")
+    for name in ("sync.loan", "sync.due_segmentation", "sync.address")
 )
 
 # The core's due segments (sync.due_segmentation, keyed by account|date) re-keyed by loan
@@ -98,6 +98,7 @@ CONSUMED = (
     PAYMENTS_LOAN_SEGMENTS,
     SYNC_LOAN,
     SYNC_DUE_SEGMENTATION,
+    SYNC_ADDRESS,
     SYNC_COMMANDS,
     WORKFLOW_COMMANDS,
     AUTH_COMMANDS,

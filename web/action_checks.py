@@ -67,3 +67,14 @@ def check_due_date(settings: Settings, promise: PromiseTerms | None, made_at: da
             f"a promise made on {made} is due between then and {latest}",
             field="promise.dueDate",
         )
+
+
+def check_channel(channels: list[str] | None, action_type: str) -> None:
+    """The customer's strategy may limit the channels agents use on them (none: any)."""
+    if channels and action_type not in channels:
+        raise ProblemError(
+            422,
+            "CHANNEL_NOT_ALLOWED",
+            f"the customer's strategy allows only {', '.join(channels)}",
+            field="actionType",
+        )

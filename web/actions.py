@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from persistence.actions_read import (
     action_by_id,
     actions_page,
     agent_id_of,
+    preflight,
 )
 from persistence.decision_signal import DecisionWaiter
 from persistence.dictionary_cache import DictionaryCache
@@ -34,7 +36,7 @@ from streams.avro import codec_for
 from streams.commands import COMMAND_HEADER
 from streams.topics import WORKFLOW_COMMANDS
 from streams.workflow_actions import RECORD_ACTION, RECORD_ACTION_COMMAND, action_to_avro
-from web.action_checks import check_codes, check_due_date, check_outcome
+from web.action_checks import check_channel, check_codes, check_due_date, check_outcome
 from web.auth import principal_of, requires
 from web.jsonio import json_response, read_object
 from web.pagination import date_filter, page_body, page_of, time_key_cursor
@@ -169,16 +171,18 @@ def actions_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> 
             pool = await app.db_pool()
             body = await read_object(request)
             now = datetime.now(UTC)
-            agent_id = await agent_id_of(pool, caller.user_id)
-            action = parse_action(body, now=now, user_id=caller.user_id, agent_id=agent_id)
-            await _require_customer(app, request, action.cif)
+            parsed = parse_action(body, now=now, user_id=caller.user_id, agent_id=None)
+            await _require_customer(app, request, parsed.cif)
             snapshot = await dictionaries.get()
-            check_codes(snapshot, action.action_type, action.subtype)
+            check_codes(snapshot, parsed.action_type, parsed.subtype)
             check_outcome(
-                snapshot, action.action_type, action.subtype, action.result, action.promise
+                snapshot, parsed.action_type, parsed.subtype, parsed.result, parsed.promise
             )
-            check_due_date(app.settings, action.promise, action.occurred_at)
-            existing = await action_by_id(pool, action.action_id)
+            check_due_date(app.settings, parsed.promise, parsed.occurred_at)
+            # One round trip for the caller's agent id, the channels and a replayed id.
+            known = await preflight(pool, caller.user_id, parsed.action_id, parsed.cif)
+            action = replace(parsed, agent_id=known.agent_id)
+            existing = known.existing
             if existing is not None:
                 if not _same_action(existing, action):
                     raise ProblemError(
@@ -188,6 +192,8 @@ def actions_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> 
                         field="actionId",
                     )
                 return _answer(existing, created=False)
+            # After the replay check: a channel closed since must not refuse a retry.
+            check_channel(known.channels, action.action_type)
             codec = codec_for(app.settings)
             command = codec.encode(RECORD_ACTION, action_to_avro(action))
             headers: list[tuple[str, str | bytes | None]] = [

@@ -21,8 +21,8 @@ from persistence import workflow_agents as store
 from streams.app import CrmApp, crm_app
 from streams.avro import codec_for
 from streams.topics import WORKFLOW_TEAM_LEADS
-from streams.workflow_assignments import TEAM_LEAD
-from web.auth import requires
+from streams.workflow_assignments import TEAM_LEAD, publish_changes
+from web.auth import principal_of, requires
 from web.jsonio import json_response, read_object
 from web.pagination import page_body, page_of
 from web.problems import ProblemError
@@ -149,8 +149,13 @@ def agents_blueprint() -> Blueprint:
         async def put(self, request: aioweb.Request, id: str) -> aioweb.Response:
             agent_id = _agent_id(id)
             changes = parse_agent_changes(await read_object(request))
-            pool = await crm_app(self.app).db_pool()
-            return json_response(agent_json(await store.update_agent(pool, agent_id, changes)))
+            app = crm_app(self.app)
+            caller = principal_of(request).user_id
+            pool = await app.db_pool()
+            row = await store.update_agent(
+                pool, agent_id, changes, caller, publish_changes(app, caller)
+            )
+            return json_response(agent_json(row))
 
     @bp.route("/api/teams", name="teams")
     class Teams(ApiView):

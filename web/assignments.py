@@ -7,7 +7,6 @@ workflow.events) before its transaction commits: if Kafka cannot take it, nothin
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,19 +14,22 @@ import asyncpg
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
+from domain.assignment_csv import AGENT, CIF, MAX_REASON, BulkFileRejected, Line
+from domain.assignment_csv import parse as parse_csv
 from domain.body_fields import optional_text, required_text
 from domain.errors import ValidationError
 from persistence import assignments as store
+from persistence import bulk_assignments as bulk
 from security.row_rules import SEES_ALL
 from streams.app import crm_app
-from streams.workflow_assignments import assignment_publisher
+from streams.workflow_assignments import assignment_publisher, publish_changes
 from web.auth import ANY_USER, Principal, principal_of, requires
-from web.jsonio import json_response, read_object
+from web.jsonio import json_response, read_csv, read_object
 from web.problems import ProblemError
 from web.views import ApiView
 
-_CIF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,31}$")
-_AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
+# A file with more problems than this is reported in part: the first ones say what is wrong.
+MAX_REPORTED = 200
 
 
 def assignment_json(row: asyncpg.Record) -> dict[str, Any]:
@@ -62,6 +64,24 @@ def _reason(body: dict[str, Any]) -> str:
     return reason
 
 
+def _rejected(exc: BulkFileRejected) -> ProblemError:
+    """Every problem of the file at once, so one corrected upload succeeds."""
+    return ProblemError(
+        422,
+        exc.code,
+        exc.message,
+        field=exc.errors[0].field,
+        extensions={"errors": [e.json() for e in exc.errors[:MAX_REPORTED]]},
+    )
+
+
+def _lines_or_problem(text: str, default_reason: str | None) -> list[Line]:
+    try:
+        return parse_csv(text, default_reason)
+    except BulkFileRejected as exc:
+        raise _rejected(exc) from exc
+
+
 def assignments_blueprint() -> Blueprint:
     bp = Blueprint("assignments")
 
@@ -73,8 +93,8 @@ def assignments_blueprint() -> Blueprint:
             caller = principal_of(request)
             body = await read_object(request)
             req = store.AssignRequest(
-                cif=required_text(body, "cif", _CIF),
-                agent_id=required_text(body, "agentId", _AGENT),
+                cif=required_text(body, "cif", CIF),
+                agent_id=required_text(body, "agentId", AGENT),
                 reason=_reason(body),
                 by=caller.user_id,
                 at=datetime.now(UTC),
@@ -84,6 +104,44 @@ def assignments_blueprint() -> Blueprint:
             change = await store.assign(pool, req, assignment_publisher(app, caller.user_id))
             assert change.opened is not None
             return json_response(assignment_json(change.opened), status=201)
+
+    # Before /api/assignments/{assignmentId}: "bulk" is a path word, not an id.
+    @bp.route("/api/assignments/bulk", name="bulk")
+    class BulkAssign(ApiView):
+        @requires("assignments:write", "Assign from a CSV file (cif,agentId,reason): all or none")
+        async def post(self, request: aioweb.Request) -> aioweb.Response:
+            app = crm_app(self.app)
+            caller = principal_of(request)
+            default_reason = optional_text(dict(request.query), "reason", MAX_REASON)
+            lines = _lines_or_problem(await read_csv(request), default_reason)
+            pool = await app.db_pool()
+            led = (
+                None if caller.roles & SEES_ALL else await store.teams_led_by(pool, caller.user_id)
+            )
+            try:
+                applied = await bulk.assign_file(
+                    pool,
+                    lines,
+                    caller.user_id,
+                    datetime.now(UTC),
+                    led,
+                    publish_changes(app, caller.user_id),
+                )
+            except BulkFileRejected as exc:
+                raise _rejected(exc) from exc
+            except asyncpg.UniqueViolationError as exc:
+                raise ProblemError(
+                    409,
+                    "ASSIGNMENT_CONFLICT",
+                    "A customer of the file was assigned concurrently; nothing was applied, retry.",
+                ) from exc
+            return json_response(
+                {
+                    "lines": len(lines),
+                    "assigned": applied.assigned,
+                    "unchanged": applied.unchanged,
+                }
+            )
 
     @bp.route("/api/assignments/{assignmentId}", name="change")
     class ChangeAssignment(ApiView):
@@ -106,7 +164,7 @@ def assignments_blueprint() -> Blueprint:
                     pool, current["id"], reason, now, assignment_publisher(app, caller.user_id)
                 )
                 return json_response(assignment_json(ended))
-            agent_id = required_text(body, "agentId", _AGENT)
+            agent_id = required_text(body, "agentId", AGENT)
             await _may_assign_to(pool, caller, agent_id)
             req = store.AssignRequest(current["cif"], agent_id, reason, caller.user_id, now)
             change = await store.assign(pool, req, assignment_publisher(app, caller.user_id))

@@ -12,6 +12,8 @@ from aiohttp import web as aioweb
 from web.problems import ProblemError
 
 MAX_BODY_BYTES = 256 * 1024
+# A bulk file of 10,000 lines is about 600 kB.
+MAX_CSV_BYTES = 1024 * 1024
 
 
 def _default(value: Any) -> Any:
@@ -51,3 +53,18 @@ def parse_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ProblemError(400, "INVALID_JSON", "The body must be a JSON object.")
     return value
+
+
+async def read_csv(request: aioweb.Request) -> str:
+    """The request body as CSV text (UTF-8) or answer 400/413/415."""
+    if request.content_type != "text/csv":
+        raise ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the file as text/csv.")
+    if request.content_length is not None and request.content_length > MAX_CSV_BYTES:
+        raise ProblemError(413, "BODY_TOO_LARGE", f"Files are limited to {MAX_CSV_BYTES} bytes.")
+    raw = await request.read()
+    if len(raw) > MAX_CSV_BYTES:
+        raise ProblemError(413, "BODY_TOO_LARGE", f"Files are limited to {MAX_CSV_BYTES} bytes.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProblemError(400, "INVALID_ENCODING", "The file must be UTF-8.") from exc

@@ -1,9 +1,9 @@
 """The calling agent's work queue.
 
 The queue is the agent's assigned customers whose case is open (a past-due loan), ordered by
-what needs the agent most — a broken or due promise, the case's priority, DPD, the amount
-past due, then who was contacted longest ago — and keeps only those the contact rules allow
-to be contacted now.
+what needs the agent most — their strategy's priority, a broken or due promise, the case's
+priority, DPD, the amount past due, then who was contacted longest ago — and keeps only those
+the contact rules and their strategy's cadence allow to be contacted now.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from web.views import ApiView
 QUEUE_SQL = """
 SELECT c.cif, c.max_dpd, c.bucket, c.priority, c.outstanding, c.due_amount, c.outstanding_vnd,
        c.opened_at, ca.assigned_at,
+       t.strategy_code, t.priority AS strategy_priority, t.channels, t.cadence_days,
        (SELECT max(r.occurred_at) FROM actions.action_record r
          WHERE r.cif = c.cif AND r.status = 'RECORDED') AS last_contact_at,
        (SELECT min(p.due_date) FROM workflow.promise p
@@ -38,6 +39,7 @@ SELECT c.cif, c.max_dpd, c.bucket, c.priority, c.outstanding, c.due_amount, c.ou
          WHERE p.cif = c.cif AND p.status = 'BROKEN' AND p.closed_at > $2) AS broken_promises
 FROM workflow.customer_agent ca
 JOIN workflow.customer_case c ON c.cif = ca.cif AND c.status = 'OPEN'
+LEFT JOIN workflow.customer_treatment t ON t.cif = ca.cif
 WHERE ca.agent_id = $1 AND ca.ended_at IS NULL
 """
 # Recorded contact attempts of those customers that any rule can still see.
@@ -53,6 +55,8 @@ def _urgency(row: asyncpg.Record, today: Any) -> tuple[Any, ...]:
     due_now = promise_due is not None and promise_due <= today
     last = row["last_contact_at"] or datetime.min.replace(tzinfo=UTC)
     return (
+        # The strategy's priority first: it is how the bank ranks its segments.
+        -(row["strategy_priority"] or 0),
         not (row["broken_promises"] or due_now),
         -row["priority"],
         -row["max_dpd"],
@@ -75,7 +79,21 @@ def _item(row: asyncpg.Record) -> dict[str, Any]:
         "lastContactAt": row["last_contact_at"],
         "promiseDue": row["promise_due"],
         "brokenPromises": row["broken_promises"],
+        "strategy": None
+        if row["strategy_code"] is None
+        else {
+            "code": row["strategy_code"],
+            "priority": row["strategy_priority"],
+            "channels": list(row["channels"]),
+            "cadenceDays": row["cadence_days"],
+        },
     }
+
+
+def _cadence_allows(row: asyncpg.Record, attempts: list[Attempt], now: datetime) -> bool:
+    """The strategy's cadence: no new attempt until cadenceDays after the last one."""
+    cadence = row["cadence_days"] or 0
+    return cadence == 0 or all(now - a.occurred_at >= timedelta(days=cadence) for a in attempts)
 
 
 def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
@@ -94,7 +112,9 @@ def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
             policy = app.settings.contact_policy()
             rows = await pool.fetch(QUEUE_SQL, agent_id, now - BROKEN_LOOKBACK)
             snapshot = await dictionaries.get()
-            horizon = now - timedelta(days=9)
+            # Attempts the contact rules (7 days and a local day) or a cadence can still see.
+            cadence = max((r["cadence_days"] or 0 for r in rows), default=0)
+            horizon = now - timedelta(days=max(9, cadence + 1))
             attempts: defaultdict[str, list[Attempt]] = defaultdict(list)
             for a in await pool.fetch(_ATTEMPTS, [r["cif"] for r in rows], horizon):
                 kind = snapshot.action_type(a["action_type"])
@@ -103,6 +123,7 @@ def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
             today = policy.local(now).date()
             contactable = {
                 r["cif"]: may_contact_now(policy, now, recent(attempts[r["cif"]], now))
+                and _cadence_allows(r, attempts[r["cif"]], now)
                 for r in rows
             }
             # ?all=true: the whole queue with a flag (planning the day, or after hours).

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per service; importing this registers them all."""
 
-from persistence.models import auth, payments, reconciliation, sync, workflow
+from persistence.models import auth, payments, reconciliation, strategy, sync, workflow
 from persistence.models.auth import AuditLog
 from persistence.models.base import SERVICE_SCHEMAS, Base, service_of_schema
 from persistence.models.payments import Payment
@@ -16,6 +16,7 @@ __all__ = [
     "payments",
     "reconciliation",
     "service_of_schema",
+    "strategy",
     "sync",
     "workflow",
 ]

@@ -38,6 +38,7 @@ ALL = SUPERVISOR | {
     "audit:read",
     "sync:run",
     "dictionaries:manage",
+    "strategies:manage",
 }
 GRANTS = {
     "AGENT": AGENT,

@@ -25,6 +25,7 @@ OWNER: dict[str, ServiceName] = {
     "agents": "workflow",
     "teams": "workflow",
     "promises": "workflow",
+    "strategies": "workflow",
     "actions": "workflow",
     "assignments": "workflow",
     "cases": "workflow",

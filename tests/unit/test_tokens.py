@@ -264,3 +264,30 @@ def test_hand_made_hs256_tokens_are_real_ones() -> None:
     secret = b"k" * 32
     token = _raw({"alg": "HS256", "typ": "JWT"}, {"a": 1}, secret)
     assert jwt.decode(token, secret, algorithms=["HS256"]) == {"a": 1}
+
+
+class _RetirableJwks:
+    """Our keys, until the test retires them."""
+
+    def __init__(self, keys: KeySet) -> None:
+        self.keys, self.retired = keys, False
+
+    def key_for(self, kid: str) -> rsa.RSAPublicKey | None:
+        return None if self.retired else self.keys.public_key(kid)
+
+
+def test_a_token_verified_once_is_still_checked_on_every_use(keys: KeySet) -> None:
+    jwks = _RetirableJwks(keys)
+    checker = TokenVerifier(jwks, ISSUER, AUDIENCE)
+    token = _signed(keys, _claims())
+    assert checker.verify(token, NOW).jti == "j-1"
+    assert checker.verify(token, NOW + timedelta(minutes=5)).jti == "j-1"
+    # Remembered, the token still expires, and a retired key still refuses it.
+    assert _reason(checker, token, NOW + timedelta(hours=1)) is Reason.EXPIRED
+    jwks.retired = True
+    assert _reason(checker, token) is Reason.UNKNOWN_KEY
+    # A token differing only in its signature is not the remembered one.
+    jwks.retired = False
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{signature[:-4]}AAAA"
+    assert _reason(checker, forged) is Reason.BAD_SIGNATURE

@@ -1,0 +1,114 @@
+"""The strategy at work: cases that open or change bucket get a treatment and an agent.
+
+The customer's worker calls `Placer.place` after it has written a batch of cases, so a newly
+delinquent customer is in a queue as soon as their case is. A customer is (re)decided when
+their case opens, when its bucket differs from the one their treatment was decided for, or
+when they have none; other changes (figures within the bucket, a broken promise) leave them
+where they are, so a supervisor's hand assignment is not undone by every payment.
+
+Customers whose team had no free seat wait; `fill_queues` deals them out every little while,
+from whichever worker gets there first (an advisory lock keeps it to one at a time).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from domain.cases import BROKEN_PROMISE_MEMORY, Case
+from domain.strategy import Book, Facts
+from persistence import placement
+from persistence.snapshot_cache import SnapshotCache
+from persistence.strategies import load_book
+from streams.app import CrmApp
+from streams.workflow_assignments import publish_changes
+
+log = logging.getLogger(__name__)
+
+# Flags a segment can ask for that the workflow service derives itself; the case's customer
+# status (a code of the customer status dictionary) is one more.
+MULTIPLE_LOANS = "MULTIPLE_LOANS"
+BROKEN_PROMISE = "BROKEN_PROMISE"
+
+
+# Per customer: the bucket their treatment was decided for, and their region (the province of
+# their primary address, else of any address).
+_KNOWN = """
+SELECT c.cif, t.bucket,
+       (SELECT a.region FROM workflow.customer_address a
+         WHERE a.cif = c.cif AND a.region IS NOT NULL
+         ORDER BY a.is_primary DESC, a.address_type LIMIT 1) AS region
+FROM unnest($1::text[]) AS c(cif)
+LEFT JOIN workflow.customer_treatment t ON t.cif = c.cif
+"""
+
+
+def facts_of(case: Case, now: datetime, region: str | None = None) -> Facts:
+    flags = set()
+    if len(case.loans) > 1:
+        flags.add(MULTIPLE_LOANS)
+    if any(now - at <= BROKEN_PROMISE_MEMORY for at in case.broken_promises):
+        flags.add(BROKEN_PROMISE)
+    if case.customer_status is not None:
+        # The customer status staff set (DISPUTE, BANKRUPT, DECEASED …) is a flag too.
+        flags.add(case.customer_status)
+    return Facts(
+        cif=case.cif,
+        bucket=case.bucket,
+        products=tuple(sorted({loan.product for loan in case.past_due})),
+        outstanding_vnd=case.totals("outstanding").get("VND", Decimal(0)),
+        region=region,
+        risk_flags=frozenset(flags),
+    )
+
+
+class Placer:
+    def __init__(self, app: CrmApp) -> None:
+        self._app = app
+        self._book: SnapshotCache[Book] = SnapshotCache(
+            self._load, app.settings.dictionary_cache_seconds
+        )
+        self._publish = publish_changes(app, placement.STRATEGY_USER)
+
+    async def _load(self) -> Book:
+        return await load_book(await self._app.db_pool())
+
+    async def place(self, cases: Sequence[tuple[Case, bool]], now: datetime) -> None:
+        """Decide the treatment of open cases (flag: it just opened) that need it."""
+        book = await self._book.get()
+        if not book.segments or not cases:
+            return
+        pool = await self._app.db_pool()
+        rows = await pool.fetch(_KNOWN, [case.cif for case, _ in cases])
+        decided_bucket = {r["cif"]: r["bucket"] for r in rows}
+        region = {r["cif"]: r["region"] for r in rows}
+        decided = [
+            (case.cif, case.bucket, book.treat(facts_of(case, now, region.get(case.cif))))
+            for case, opened in cases
+            if opened or decided_bucket.get(case.cif) != case.bucket
+        ]
+        if decided:
+            placed = await placement.place(pool, decided, now, self._publish)
+            if placed.waiting:
+                log.info("%d customers wait for a free agent of their team", placed.waiting)
+
+    async def fill(self) -> placement.Placed:
+        """Deal out customers who waited for a seat, a batch at a time."""
+        pool = await self._app.db_pool()
+        batch = self._app.settings.strategy_fill_batch
+        total = placement.Placed(0, 0)
+        while True:
+            placed = await placement.fill(pool, batch, datetime.now(UTC), self._publish)
+            total = placement.Placed(total.assigned + placed.assigned, placed.waiting)
+            if placed.assigned < batch:
+                return total
+
+
+def fill_queues(app: CrmApp, placer: Placer) -> None:
+    @app.timer(app.settings.strategy_fill_seconds)
+    async def deal_out_waiting_customers() -> None:
+        placed = await placer.fill()
+        if placed.assigned:
+            log.info("dealt out %d waiting customers", placed.assigned)
