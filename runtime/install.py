@@ -28,7 +28,13 @@ PACKAGE_PROBES: dict[str, tuple[str, tuple[str, ...]]] = {
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
         ("fonts-dejavu-core",),
     ),
+    # The headless browser and its WebDriver that the dashboard's end-to-end test drives
+    # (tests/integration/test_dashboard.py); Debian's, since nothing else may be downloaded.
+    "chromium": ("chromium", ("chromium",)),
+    "chromium-driver": ("chromedriver", ("chromium-driver",)),
 }
+# What the browser tests need; a test installs them (`make test` runs the tests as root).
+TEST_BROWSER = ("chromium", "chromium-driver")
 
 
 def jars_dir(settings: Settings) -> Path:
@@ -60,9 +66,11 @@ def _has(probe: str) -> bool:
     return shutil.which(probe) is not None or shutil.which(probe, path="/usr/sbin") is not None
 
 
-def ensure_debian_packages(names: Sequence[str]) -> None:
+def ensure_debian_packages(names: Sequence[str], *, recommends: bool = True) -> None:
     """Install the named packages with apt-get unless their binary is already present."""
     updated = False
+    # Without recommends a headless browser leaves out desktop parts (upower, xdg-utils …).
+    extra = [] if recommends else ["--no-install-recommends"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for name in names:
         probe, alternatives = PACKAGE_PROBES.get(name, (name, (name,)))
@@ -74,11 +82,17 @@ def ensure_debian_packages(names: Sequence[str]) -> None:
             updated = True
         for package in alternatives:
             print(f"installing {package}…", flush=True)
-            result = subprocess.run(["apt-get", "install", "-y", "-q", package], env=env)
+            command = ["apt-get", "install", "-y", "-q", *extra, package]
+            result = subprocess.run(command, env=env)
             if result.returncode == 0 and _has(probe):
                 break
         else:
             raise RuntimeError(f"could not install any of {alternatives} with apt-get")
+
+
+def ensure_test_browser() -> None:
+    """Chromium and chromedriver for the browser tests; quick when both are installed."""
+    ensure_debian_packages(TEST_BROWSER, recommends=False)
 
 
 def _fingerprint(pom: Path, *extra: str) -> str:

@@ -97,6 +97,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from web.case_dictionaries import case_dictionaries_blueprint
     from web.case_states import case_states_blueprint
     from web.cases import cases_blueprint
+    from web.dashboard import dashboard_blueprints
     from web.performance import performance_blueprint
     from web.promises import promises_blueprint
     from web.queues import queues_blueprint
@@ -147,6 +148,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         case_dictionaries_blueprint(),
         case_states_blueprint(case_states, waiter),
         cases_blueprint(),
+        *dashboard_blueprints(app),
         performance_blueprint(),
         strategies_blueprint(),
     ]

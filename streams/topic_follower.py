@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 Apply = Callable[[bytes | None, bytes | None], None]
 
 
-def _partitions(settings: Settings, topics: list[str]) -> list[TopicPartition]:
+def topic_partitions(settings: Settings, topics: list[str]) -> list[TopicPartition]:
     """Every partition of the topics; a consumer without a subscription cannot tell them."""
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
     found = admin.list_topics(timeout=30).topics
@@ -43,7 +43,7 @@ async def follow_topics(
     )
     await consumer.start()
     try:
-        partitions = await asyncio.to_thread(_partitions, settings, list(appliers))
+        partitions = await asyncio.to_thread(topic_partitions, settings, list(appliers))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

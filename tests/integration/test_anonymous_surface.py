@@ -20,6 +20,9 @@ ANONYMOUS = {
     "/ready",
     "/metrics",
     "/openapi.json",
+    # The dashboard's static page and files: no data; it signs in and calls the API itself.
+    "/dashboard",
+    "/dashboard/{asset}",
 }
 # No token either, but refused without the payment gateway's HMAC signature.
 SIGNED = {"/api/payments/notification"}

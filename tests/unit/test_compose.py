@@ -30,6 +30,7 @@ OWNER: dict[str, ServiceName] = {
     "assignments": "workflow",
     "cases": "workflow",
     "queues": "workflow",
+    "dashboard": "workflow",
     "auth": "auth",
     "users": "auth",
     "roles": "auth",
@@ -159,3 +160,22 @@ def test_paths_the_compose_file_mounts_or_builds_exist() -> None:
             source = volume.split(":", 1)[0]
             if source.startswith("./"):
                 assert (root / source).is_file(), source
+
+
+@pytest.mark.parametrize(
+    "path", [NGINX_CONF, PROJECT_ROOT / "runtime" / "nginx.conf.tmpl"], ids=["docker", "runtime"]
+)
+def test_the_dashboard_stream_is_not_buffered_and_its_page_is_the_workflow_services(
+    path: Path,
+) -> None:
+    text = path.read_text()
+    block = re.search(r"location = /api/dashboard/events \{(.*?)\}", text, re.DOTALL)
+    assert block, "the event stream needs a location of its own"
+    body = block.group(1)
+    assert re.search(r"^\s*proxy_buffering off;", body, re.MULTILINE)
+    timeout = re.search(r"proxy_read_timeout (\d+)([smh]);", body)
+    assert timeout and int(timeout.group(1)) * {"s": 1, "m": 60, "h": 3600}[timeout.group(2)] > 60
+    assert "workflow" in body
+    # The page and its files go to the workflow service as well (a location of their own).
+    page = re.findall(r"location (?:=|\^~|~) \^?/dashboard\S* \{([^}]*)\}", text)
+    assert page and all("workflow" in body for body in page), page
