@@ -22,6 +22,7 @@ from domain.cases import Case, CaseChange, CaseStatus, on_loan, on_promise_broke
 from domain.sync_entities import Loan
 from persistence import assignments
 from persistence.models.workflow import CustomerCase
+from persistence.retry import retrying
 from persistence.sink import PostgresSink
 from streams.app import CrmApp
 from streams.avro import codec_for
@@ -161,7 +162,16 @@ class CaseDesk:
         await self._sink.write([case_row(c.case, now) for c in changed])
         # Cured customers leave their agents: one statement and one send for the batch.
         cured = [c.case.cif for c in changed if c.change is CaseChange.CLOSED]
-        await assignments.end_all(pool, cured, CURED, now, self._publish_changes)
+        await retrying(
+            assignments.end_all,
+            pool,
+            cured,
+            CURED,
+            now,
+            self._publish_changes,
+            what="ending cured assignments",
+            pool=pool,
+        )
         if self._placer is not None:
             # Open cases that opened or may have changed bucket get their strategy's agent.
             await self._placer.place(

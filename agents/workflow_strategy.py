@@ -20,6 +20,7 @@ from decimal import Decimal
 from domain.cases import BROKEN_PROMISE_MEMORY, Case
 from domain.strategy import Book, Facts
 from persistence import placement
+from persistence.retry import retrying
 from persistence.snapshot_cache import SnapshotCache
 from persistence.strategies import load_book
 from streams.app import CrmApp
@@ -73,7 +74,8 @@ class Placer:
         self._publish = publish_changes(app, placement.STRATEGY_USER)
 
     async def _load(self) -> Book:
-        return await load_book(await self._app.db_pool())
+        pool = await self._app.db_pool()
+        return await retrying(load_book, pool, what="strategies", pool=pool)
 
     async def place(self, cases: Sequence[tuple[Case, bool]], now: datetime) -> None:
         """Decide the treatment of open cases (flag: it just opened) that need it."""
@@ -81,7 +83,9 @@ class Placer:
         if not book.segments or not cases:
             return
         pool = await self._app.db_pool()
-        rows = await pool.fetch(_KNOWN, [case.cif for case, _ in cases])
+        rows = await retrying(
+            pool.fetch, _KNOWN, [case.cif for case, _ in cases], what="strategy facts", pool=pool
+        )
         decided_bucket = {r["cif"]: r["bucket"] for r in rows}
         region = {r["cif"]: r["region"] for r in rows}
         decided = [
@@ -90,7 +94,11 @@ class Placer:
             if opened or decided_bucket.get(case.cif) != case.bucket
         ]
         if decided:
-            placed = await placement.place(pool, decided, now, self._publish)
+            # An outage is waited out, as the sinks do: the worker must not die of one, and
+            # placing again after a failed attempt decides the same.
+            placed = await retrying(
+                placement.place, pool, decided, now, self._publish, what="placement", pool=pool
+            )
             if placed.waiting:
                 log.info("%d customers wait for a free agent of their team", placed.waiting)
 
@@ -100,7 +108,15 @@ class Placer:
         batch = self._app.settings.strategy_fill_batch
         total = placement.Placed(0, 0)
         while True:
-            placed = await placement.fill(pool, batch, datetime.now(UTC), self._publish)
+            placed = await retrying(
+                placement.fill,
+                pool,
+                batch,
+                datetime.now(UTC),
+                self._publish,
+                what="queue filler",
+                pool=pool,
+            )
             total = placement.Placed(total.assigned + placed.assigned, placed.waiting)
             if placed.assigned < batch:
                 return total

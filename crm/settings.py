@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     # and at most how many per transaction.
     strategy_fill_seconds: float = Field(default=30, gt=0)
     strategy_fill_batch: int = Field(default=500, ge=1, le=10_000)
+    # How often agents' figures per day (agents.agent_performance) are recomputed.
+    performance_rollup_seconds: float = Field(default=300, gt=0)
 
     def contact_policy(self) -> ContactPolicy:
         return ContactPolicy(

@@ -58,6 +58,9 @@ async def publish_auth_events(app: CrmApp, *events: AuthEvent) -> None:
     await app.publisher.publish(app.settings.topic(AUTH_EVENTS.name), records)
 
 
+# An administrator changed how the floor works (agents, dictionaries, strategies).
+CONFIGURATION_CHANGED = "CONFIGURATION_CHANGED"
+
 # Auth events that record something refused or suspicious.
 FAILURES = frozenset({"LOGIN_FAILED", "TOKEN_REUSED", "ACCOUNT_LOCKED", "ACCESS_DENIED"})
 
@@ -96,12 +99,18 @@ def audit_row(record: Mapping[str, Any], service: str | None) -> dict[str, Any]:
         if record.get(key):
             details[name] = record[key]
     session, user = record.get("sessionId"), record.get("userId")
+    if record["eventType"] == CONFIGURATION_CHANGED:
+        # What changed is the resource (the path of the admin's request), not the session.
+        resource_type, resource_id = "configuration", details.get("path")
+    else:
+        resource_type = "session" if session else "user"
+        resource_id = session or user or record.get("username")
     return {
         "occurred_at": record["occurredAt"],
         "actor": record.get("username") or user or "anonymous",
         "action": record["eventType"],
-        "resource_type": "session" if session else "user",
-        "resource_id": session or user or record.get("username"),
+        "resource_type": resource_type,
+        "resource_id": resource_id,
         "outcome": "FAILURE" if record["eventType"] in FAILURES else "SUCCESS",
         "details": details,
         "request_id": None,

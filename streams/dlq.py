@@ -17,6 +17,9 @@ H_ERROR_TYPE = "crm-error-type"
 H_SOURCE_TOPIC = "crm-source-topic"
 H_SOURCE_PARTITION = "crm-source-partition"
 H_SOURCE_OFFSET = "crm-source-offset"
+# Which service could not read it: a topic several services consume (auth.events) may get one
+# dead letter from each of them for the same message.
+H_CONSUMER = "crm-consumer"
 _MAX_ERROR_BYTES = 4000
 
 
@@ -44,6 +47,7 @@ async def dead_letter(app: CrmApp, message: Any, error: BaseException) -> None:
         (H_SOURCE_TOPIC, message.topic.encode()),
         (H_SOURCE_PARTITION, str(message.partition).encode()),
         (H_SOURCE_OFFSET, str(message.offset).encode()),
+        (H_CONSUMER, app.service_name.encode()),
     ]
     target = dlq_name(message.topic)
     # Waiting for the broker's ack before the source offset can be committed is the point.

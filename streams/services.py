@@ -66,6 +66,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents.workflow_actions import record_actions, record_results
     from agents.workflow_case_states import change_case_states
     from agents.workflow_cases import CaseDesk, forward_loans
+    from agents.workflow_performance import roll_up_performance
     from agents.workflow_promises import (
         PromiseDesk,
         forward_payments,
@@ -134,6 +135,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     watch_due_dates(app, books, desk)
     fill_queues(app, placer)
     follow_addresses(app)
+    roll_up_performance(app)
     workflow_users.register(app)
     return [
         agents_blueprint(),

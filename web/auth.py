@@ -18,6 +18,7 @@ from security.access import TokenRevoked
 from security.tokens import InvalidToken
 from streams.app import CrmApp, crm_app
 from streams.auth_events import AuthEvent, publish_auth_events
+from web.change_audit import audit_change, is_configuration_change
 from web.problems import ProblemError
 
 ViewMethod = TypeVar("ViewMethod", bound=Callable[..., Awaitable[Any]])
@@ -100,7 +101,11 @@ def requires(permission: str, summary: str = "") -> Callable[[ViewMethod], ViewM
                 await _denied(app, request, principal, permission)
                 raise ProblemError(403, "FORBIDDEN", f"Permission {permission} is required.")
             request[PRINCIPAL] = principal
-            return await method(view, request, *args, **kwargs)
+            response = await method(view, request, *args, **kwargs)
+            status = getattr(response, "status", 200)
+            if is_configuration_change(permission, request, status):
+                await audit_change(app, request, principal, status)
+            return response
 
         setattr(guarded, PERMISSION_ATTR, permission)
         setattr(guarded, SUMMARY_ATTR, summary or (method.__doc__ or "").strip())

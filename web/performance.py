@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
@@ -86,4 +88,73 @@ def performance_blueprint() -> Blueprint:
                 }
             )
 
+    @bp.route("/api/agents/{agentId}/performance/daily", name="agent-days")
+    class AgentDays(ApiView):
+        @requires(
+            ANY_USER, "An agent's figures per bank day, as rolled up (the agent, or agents:read)"
+        )
+        async def get(self, request: aioweb.Request, agentId: str) -> aioweb.Response:
+            app = crm_app(self.app)
+            caller = principal_of(request)
+            pool = await app.db_pool()
+            if not caller.may("agents:read") and await agent_id_of(pool, caller.user_id) != agentId:
+                raise ProblemError(
+                    403, "FORBIDDEN", "Permission agents:read is required for others."
+                )
+            first, last = _days(app, request)
+            rows = await pool.fetch(
+                f"SELECT {_DAY_COLUMNS} FROM agents.agent_performance"
+                " WHERE agent_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+                agentId,
+                first,
+                last,
+            )
+            return json_response(
+                {"agentId": agentId, "from": first, "to": last, "days": [_day(r) for r in rows]}
+            )
+
     return bp
+
+
+_DAY_COLUMNS = (
+    "day, team_code, actions, contact_attempts, right_party_contacts, promises, promises_kept,"
+    " promises_broken, collected, payments_collected, computed_at"
+)
+
+
+def _day(row: asyncpg.Record) -> dict[str, Any]:
+    closed = row["promises_kept"] + row["promises_broken"]
+    return {
+        "day": row["day"],
+        "teamCode": row["team_code"],
+        "actions": row["actions"],
+        "contactAttempts": row["contact_attempts"],
+        "rightPartyContacts": row["right_party_contacts"],
+        "promises": row["promises"],
+        "promisesKept": row["promises_kept"],
+        "promisesBroken": row["promises_broken"],
+        "promiseKeptRate": None if closed == 0 else round(row["promises_kept"] / closed, 4),
+        "amountCollected": row["collected"],
+        "paymentsCollected": row["payments_collected"],
+        "computedAt": row["computed_at"],
+    }
+
+
+def _days(app: CrmApp, request: aioweb.Request) -> tuple[date, date]:
+    """from/to as bank days (YYYY-MM-DD, inclusive); by default the last 30 days."""
+    today = datetime.now(UTC).astimezone(ZoneInfo(app.settings.bank_timezone)).date()
+    bounds = []
+    for name, default in (("from", today - timedelta(days=29)), ("to", today)):
+        raw = request.query.get(name)
+        try:
+            bounds.append(date.fromisoformat(raw) if raw else default)
+        except ValueError as exc:
+            raise ProblemError(
+                400, "INVALID_DATE", f"{name} is not YYYY-MM-DD", field=name
+            ) from exc
+    first, last = bounds
+    if first > last:
+        raise ProblemError(400, "INVALID_PERIOD", "from must not be after to", field="from")
+    if last - first > MAX_PERIOD:
+        raise ProblemError(400, "INVALID_PERIOD", "a period is at most 366 days", field="to")
+    return first, last

@@ -1,6 +1,14 @@
 """Typed SQLAlchemy models, one module per service; importing this registers them all."""
 
-from persistence.models import auth, payments, reconciliation, strategy, sync, workflow
+from persistence.models import (
+    auth,
+    payments,
+    performance,
+    reconciliation,
+    strategy,
+    sync,
+    workflow,
+)
 from persistence.models.auth import AuditLog
 from persistence.models.base import SERVICE_SCHEMAS, Base, service_of_schema
 from persistence.models.payments import Payment
@@ -14,6 +22,7 @@ __all__ = [
     "SyncError",
     "auth",
     "payments",
+    "performance",
     "reconciliation",
     "service_of_schema",
     "strategy",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.settings import Settings
-from streams.dlq import H_ERROR, H_ERROR_TYPE, H_SOURCE_TOPIC
+from streams.dlq import H_CONSUMER, H_ERROR, H_ERROR_TYPE, H_SOURCE_TOPIC
 from streams.topics import PAYMENTS_NOTIFICATIONS
 from tests.integration.conftest import apoll
 from tests.integration.feed import notification, send_all, send_raw
@@ -33,6 +33,7 @@ async def test_undecodable_message_goes_to_dlq_with_reason(
         assert parked.value() == b"\x00\x00\x00\x00\x63not avro at all"
         assert headers[H_SOURCE_TOPIC] == source.encode()
         assert headers[H_ERROR_TYPE] and headers[H_ERROR]
+        assert headers[H_CONSUMER] == b"payments"
 
         async def applied() -> bool:
             ref = await db.fetchval(

@@ -6,10 +6,13 @@ agent1 is shared with other tests, so this test measures what its own work adds.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from crm.settings import Settings
+from persistence.db import create_pool
+from persistence.performance_days import day_bounds, roll_up
 from tests.integration.auth_client import call
 from tests.integration.conftest import apoll
 from tests.integration.workflow_staff import Desk, recorded_once_assigned
@@ -90,3 +93,37 @@ async def test_a_bad_period_is_400(desk: Desk) -> None:
             "GET", f"{desk.api}/api/agents/{agent}/performance", desk.admin, params=params
         )
         assert (status, problem.get("field")) == (400, field), (params, problem)
+
+
+async def test_a_bank_day_rolls_up_to_the_same_figures(desk: Desk, system: Settings) -> None:
+    queue = await call("GET", f"{desk.api}/api/queues/me", desk.agent1)
+    agent = queue[1]["agentId"]
+    await recorded_once_assigned(desk, desk.agent1, desk.mine, result="NO_ANSWER")
+    day = desk.a_day_in_hours().date()
+    # What the workflow's timer runs every CRM_PERFORMANCE_ROLLUP_SECONDS, run now.
+    pool = await create_pool(system)
+    try:
+        window = timedelta(days=system.attribution_window_days)
+        # None: a worker's own run holds the lock for a moment; then ours goes.
+        await apoll(
+            lambda: roll_up(pool, [day], desk.zone, window, datetime.now(UTC)),
+            deadline_s=30,
+            what="the roll-up lock",
+        )
+    finally:
+        await pool.close()
+    params = {"from": day.isoformat(), "to": day.isoformat()}
+    status, rolled = await call(
+        "GET", f"{desk.api}/api/agents/{agent}/performance/daily", desk.agent1, params=params
+    )
+    assert status == 200, rolled
+    since, until = day_bounds(day, desk.zone)
+    live = await figures(desk, f"/api/agents/{agent}/performance", desk.agent1, since, until)
+    (only,) = rolled["days"]
+    assert only["actions"] >= 1
+    for name in ("actions", "contactAttempts", "promises", "amountCollected"):
+        assert only[name] == live[name], name
+    other = await call(
+        "GET", f"{desk.api}/api/agents/{agent}/performance/daily", desk.agent2, params=params
+    )
+    assert other[0] == 403

@@ -301,3 +301,26 @@ async def test_a_regional_segment_takes_the_customers_of_its_region(
     for _ in range(10):
         assert await holder(api, token, far) is None
         await asyncio.sleep(0.2)
+
+
+async def test_an_administrators_change_is_on_the_audit_trail(
+    system: Settings, api: str, token: str
+) -> None:
+    team = await new_team(api, token, "audit")
+    code = f"AUDITED-{uuid.uuid4().hex[:8].upper()}"
+    body = {"name": "Audited", "teamCode": team, "priority": 10, "channels": ["CALL"]}
+    await put(api, token, f"/api/strategies/{code}", body)
+    auditor = (await token_for(api, system, "auditor"))["accessToken"]
+
+    async def entry() -> dict[str, Any] | None:
+        status, page = await call(
+            "GET", f"{api}/api/audit?eventType=CONFIGURATION_CHANGED&limit=50", auditor
+        )
+        assert status == 200, page
+        found = [e for e in page["items"] if e["resourceId"] == f"/api/strategies/{code}"]
+        return found[0] if found else None
+
+    found = await apoll(entry, deadline_s=30, what="the change on the audit trail")
+    assert isinstance(found, dict)
+    assert found["resourceType"] == "configuration"
+    assert found["details"]["method"] == "PUT" and '"priority": 10' in found["details"]["body"]
