@@ -146,7 +146,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         actions_blueprint(dictionaries, waiter),
         assignments_blueprint(),
         promises_blueprint(waiter),
-        queues_blueprint(dictionaries),
+        queues_blueprint(),
         case_dictionaries_blueprint(),
         case_states_blueprint(case_states, waiter),
         cases_blueprint(),

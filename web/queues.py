@@ -8,7 +8,6 @@ the contact rules and their strategy's cadence allow to be contacted now.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ from faust.web import Blueprint
 
 from domain.contact_rules import Attempt, may_contact_now, recent
 from persistence.actions_read import agent_id_of
-from persistence.dictionary_cache import DictionaryCache
 from streams.app import crm_app
 from web.auth import principal_of, requires
 from web.jsonio import json_response
@@ -26,27 +24,33 @@ from web.problems import ProblemError
 from web.sync_access import audit_reads
 from web.views import ApiView
 
-# One row per open case of the agent, with what orders the queue.
+# One row per open case of the calling agent (by their staff user id), with what orders the
+# queue and the contact attempts the rules can still see: one round trip per request.
 QUEUE_SQL = """
-SELECT c.cif, c.max_dpd, c.bucket, c.priority, c.outstanding, c.due_amount, c.outstanding_vnd,
-       c.opened_at, ca.assigned_at,
+SELECT a.id AS agent_id, c.cif, c.max_dpd, c.bucket, c.priority, c.outstanding, c.due_amount,
+       c.outstanding_vnd, c.opened_at, ca.assigned_at,
        t.strategy_code, t.priority AS strategy_priority, t.channels, t.cadence_days,
        (SELECT max(r.occurred_at) FROM actions.action_record r
          WHERE r.cif = c.cif AND r.status = 'RECORDED') AS last_contact_at,
        (SELECT min(p.due_date) FROM workflow.promise p
          WHERE p.cif = c.cif AND p.status IN ('PENDING', 'PENDING_APPROVAL')) AS promise_due,
        (SELECT count(*) FROM workflow.promise p
-         WHERE p.cif = c.cif AND p.status = 'BROKEN' AND p.closed_at > $2) AS broken_promises
-FROM workflow.customer_agent ca
+         WHERE p.cif = c.cif AND p.status = 'BROKEN' AND p.closed_at > $2) AS broken_promises,
+       -- Contact attempts (an unknown type counts as one) the rules or the cadence can see.
+       ARRAY(SELECT r.occurred_at FROM actions.action_record r
+             LEFT JOIN actions.action_type ty ON ty.code = r.action_type
+             WHERE r.cif = c.cif AND r.status = 'RECORDED'
+               AND r.occurred_at
+                   > $3::timestamptz - make_interval(days => coalesce(t.cadence_days, 0))
+               AND ty.is_contact_attempt IS NOT FALSE) AS attempts
+FROM agents.agent a
+JOIN workflow.customer_agent ca ON ca.agent_id = a.id AND ca.ended_at IS NULL
 JOIN workflow.customer_case c ON c.cif = ca.cif AND c.status = 'OPEN'
 LEFT JOIN workflow.customer_treatment t ON t.cif = ca.cif
-WHERE ca.agent_id = $1 AND ca.ended_at IS NULL
+WHERE a.user_id = $1
 """
-# Recorded contact attempts of those customers that any rule can still see.
-_ATTEMPTS = """
-SELECT r.id, r.cif, r.occurred_at, r.action_type FROM actions.action_record r
-WHERE r.cif = ANY($1::text[]) AND r.status = 'RECORDED' AND r.occurred_at > $2
-"""
+# The contact rules look back 7 days from an action recorded up to a day late, on local days.
+ATTEMPTS_LOOKBACK = timedelta(days=9)
 BROKEN_LOOKBACK = timedelta(days=30)
 
 
@@ -96,7 +100,7 @@ def _cadence_allows(row: asyncpg.Record, attempts: list[Attempt], now: datetime)
     return cadence == 0 or all(now - a.occurred_at >= timedelta(days=cadence) for a in attempts)
 
 
-def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
+def queues_blueprint() -> Blueprint:
     bp = Blueprint("queues")
 
     @bp.route("/api/queues/me", name="mine")
@@ -105,27 +109,25 @@ def queues_blueprint(dictionaries: DictionaryCache) -> Blueprint:
         async def get(self, request: aioweb.Request) -> aioweb.Response:
             app = crm_app(self.app)
             pool = await app.db_pool()
-            agent_id = await agent_id_of(pool, principal_of(request).user_id)
-            if agent_id is None:
-                raise ProblemError(404, "NOT_AN_AGENT", "The caller has no agent record.")
+            user_id = principal_of(request).user_id
             now = datetime.now(UTC)
             policy = app.settings.contact_policy()
-            rows = await pool.fetch(QUEUE_SQL, agent_id, now - BROKEN_LOOKBACK)
-            snapshot = await dictionaries.get()
-            # Attempts the contact rules (7 days and a local day) or a cadence can still see.
-            cadence = max((r["cadence_days"] or 0 for r in rows), default=0)
-            horizon = now - timedelta(days=max(9, cadence + 1))
-            attempts: defaultdict[str, list[Attempt]] = defaultdict(list)
-            for a in await pool.fetch(_ATTEMPTS, [r["cif"] for r in rows], horizon):
-                kind = snapshot.action_type(a["action_type"])
-                if kind is None or kind.is_contact_attempt:
-                    attempts[a["cif"]].append(Attempt(str(a["id"]), a["occurred_at"]))
-            today = policy.local(now).date()
+            rows = await pool.fetch(
+                QUEUE_SQL, user_id, now - BROKEN_LOOKBACK, now - ATTEMPTS_LOOKBACK
+            )
+            agent_id = rows[0]["agent_id"] if rows else await agent_id_of(pool, user_id)
+            if agent_id is None:
+                raise ProblemError(404, "NOT_AN_AGENT", "The caller has no agent record.")
+            attempts = {r["cif"]: [Attempt("", at) for at in r["attempts"]] for r in rows}
+            # Outside contact hours nobody may be called: no need to count anyone's attempts.
+            open_now = policy.within_hours(now)
             contactable = {
-                r["cif"]: may_contact_now(policy, now, recent(attempts[r["cif"]], now))
+                r["cif"]: open_now
+                and may_contact_now(policy, now, recent(attempts[r["cif"]], now))
                 and _cadence_allows(r, attempts[r["cif"]], now)
                 for r in rows
             }
+            today = policy.local(now).date()
             # ?all=true: the whole queue with a flag (planning the day, or after hours).
             everything = request.query.get("all") == "true"
             shown = [r for r in rows if everything or contactable[r["cif"]]]
