@@ -34,14 +34,7 @@ def json_response(value: Any, *, status: int = 200) -> aioweb.Response:
 
 async def read_object(request: aioweb.Request) -> dict[str, Any]:
     """Parse the request body as one JSON object or answer 400/413/415."""
-    if request.content_type != "application/json":
-        raise ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
-    raw = await request.read()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {MAX_BODY_BYTES} bytes.")
-    return parse_object(raw)
+    return parse_object(await _body(request, "application/json", MAX_BODY_BYTES))
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
@@ -57,14 +50,21 @@ def parse_object(raw: bytes) -> dict[str, Any]:
 
 async def read_csv(request: aioweb.Request) -> str:
     """The request body as CSV text (UTF-8) or answer 400/413/415."""
-    if request.content_type != "text/csv":
-        raise ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the file as text/csv.")
-    if request.content_length is not None and request.content_length > MAX_CSV_BYTES:
-        raise ProblemError(413, "BODY_TOO_LARGE", f"Files are limited to {MAX_CSV_BYTES} bytes.")
-    raw = await request.read()
-    if len(raw) > MAX_CSV_BYTES:
-        raise ProblemError(413, "BODY_TOO_LARGE", f"Files are limited to {MAX_CSV_BYTES} bytes.")
+    raw = await _body(request, "text/csv", MAX_CSV_BYTES)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProblemError(400, "INVALID_ENCODING", "The file must be UTF-8.") from exc
+
+
+async def _body(request: aioweb.Request, content_type: str, limit: int) -> bytes:
+    """The raw body of the one content type accepted, or 415/413."""
+    if request.content_type != content_type:
+        raise ProblemError(415, "UNSUPPORTED_MEDIA_TYPE", f"Send the body as {content_type}.")
+    too_large = ProblemError(413, "BODY_TOO_LARGE", f"Bodies are limited to {limit} bytes.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    raw = await request.read()
+    if len(raw) > limit:
+        raise too_large
+    return raw

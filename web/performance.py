@@ -13,7 +13,7 @@ from faust.web import Blueprint
 from persistence.actions_read import agent_id_of
 from persistence.performance import performance, total
 from streams.app import CrmApp, crm_app
-from web.auth import ANY_USER, principal_of, requires
+from web.auth import ANY_USER, Principal, principal_of, requires
 from web.jsonio import json_response
 from web.pagination import date_filter
 from web.problems import ProblemError
@@ -36,6 +36,12 @@ def _period(app: CrmApp, request: aioweb.Request) -> tuple[datetime, datetime]:
     return since, until
 
 
+async def _may_see(pool: asyncpg.Pool, caller: Principal, agent_id: str) -> None:
+    """An agent sees their own figures; others' need agents:read."""
+    if not caller.may("agents:read") and await agent_id_of(pool, caller.user_id) != agent_id:
+        raise ProblemError(403, "FORBIDDEN", "Permission agents:read is required for others.")
+
+
 def _window(app: CrmApp) -> timedelta:
     return timedelta(days=app.settings.attribution_window_days)
 
@@ -50,10 +56,7 @@ def performance_blueprint() -> Blueprint:
             app = crm_app(self.app)
             caller = principal_of(request)
             pool = await app.db_pool()
-            if not caller.may("agents:read") and await agent_id_of(pool, caller.user_id) != agentId:
-                raise ProblemError(
-                    403, "FORBIDDEN", "Permission agents:read is required for others."
-                )
+            await _may_see(pool, caller, agentId)
             if await pool.fetchval("SELECT 1 FROM agents.agent WHERE id = $1", agentId) is None:
                 raise ProblemError(404, "AGENT_NOT_FOUND", "No agent has this id.")
             since, until = _period(app, request)
@@ -97,10 +100,7 @@ def performance_blueprint() -> Blueprint:
             app = crm_app(self.app)
             caller = principal_of(request)
             pool = await app.db_pool()
-            if not caller.may("agents:read") and await agent_id_of(pool, caller.user_id) != agentId:
-                raise ProblemError(
-                    403, "FORBIDDEN", "Permission agents:read is required for others."
-                )
+            await _may_see(pool, caller, agentId)
             first, last = _days(app, request)
             rows = await pool.fetch(
                 f"SELECT {_DAY_COLUMNS} FROM agents.agent_performance"
