@@ -113,6 +113,7 @@ def print_summary(settings: Settings, names: list[str]) -> None:
     print("\nready:")
     if "nginx" in names:
         print(f"  nginx              http://127.0.0.1:{settings.nginx_port}/  (health: /health)")
+        print(f"  live dashboard     http://127.0.0.1:{settings.nginx_port}/dashboard")
     for service in SERVICES:
         if service in names:
             print(f"  {service:<18} http://127.0.0.1:{settings.web_port(service)}/")
