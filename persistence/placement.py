@@ -23,6 +23,7 @@ import asyncpg
 
 from domain.strategy import Arm, Strategy, Treatment
 from domain.workload import Seat, Workload
+from persistence import treatment_history
 from persistence.assignments import ASSIGNMENT_COLUMNS, Change
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ async def place(
     treated = [(t, bucket) for _, bucket, t in decided if t is not None]
     untreated = [cif for cif, _, t in decided if t is None]
     async with pool.acquire() as conn, conn.transaction():
+        # Before the treatments change: the history compares with them.
+        await treatment_history.follow(conn, decided, now)
         if untreated:
             await conn.execute(
                 "DELETE FROM workflow.customer_treatment WHERE cif = ANY($1::text[])", untreated

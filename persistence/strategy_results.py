@@ -1,8 +1,9 @@
 """Champion/challenger: what each arm of a segment achieved, from stored rows only.
 
-Counted per customer since their treatment was decided: whether their case is still open or
-cured, contact attempts and right-party contacts recorded, promises taken and how they ended,
-and payments received (not reversed). Arms are compared on the same measures; the split is a
+Counted over each customer's stays in the arm (workflow.customer_treatment_history): whether
+they are still in it with an open case, were cured in it, or moved on to another segment, and
+the contact attempts, right-party contacts, promises and payments (not reversed) during the
+stays. Arms are compared on the same measures; the split is a
 stable hash, so the two groups differ by treatment and chance only.
 """
 
@@ -13,18 +14,22 @@ from typing import Any
 
 import asyncpg
 
+# Per arm and strategy, over every stay of a customer in it (workflow.customer_treatment_
+# history): who is still in it with an open case, who was cured while in it, who moved on to
+# another segment (their debt usually got worse), and what happened during the stays.
 _OUTCOMES = """
-SELECT t.arm, t.strategy_code,
-       count(*) AS customers,
-       count(*) FILTER (WHERE c.status = 'OPEN') AS open,
-       count(*) FILTER (WHERE c.status = 'CLOSED') AS cured,
+SELECT h.arm, h.strategy_code,
+       count(DISTINCT h.cif) AS customers,
+       count(DISTINCT h.cif) FILTER (WHERE h.ended_at IS NULL AND c.status = 'OPEN') AS open,
+       count(DISTINCT h.cif) FILTER (WHERE h.ended_at IS NULL AND c.status = 'CLOSED') AS cured,
+       count(DISTINCT h.cif) FILTER (WHERE h.ended_at IS NOT NULL) AS moved_on,
        coalesce(sum(a.attempts), 0) AS contact_attempts,
        coalesce(sum(a.rpc), 0) AS right_party_contacts,
        coalesce(sum(p.taken), 0) AS promises,
        coalesce(sum(p.kept), 0) AS kept,
        coalesce(sum(p.broken), 0) AS broken
-FROM workflow.customer_treatment t
-LEFT JOIN workflow.customer_case c ON c.cif = t.cif
+FROM workflow.customer_treatment_history h
+LEFT JOIN workflow.customer_case c ON c.cif = h.cif
 LEFT JOIN LATERAL (
   SELECT count(*) FILTER (WHERE ty.is_contact_attempt IS NOT FALSE) AS attempts,
          count(*) FILTER (WHERE rc.is_right_party_contact) AS rpc
@@ -32,24 +37,28 @@ LEFT JOIN LATERAL (
   LEFT JOIN actions.action_type ty ON ty.code = r.action_type
   LEFT JOIN actions.action_result x ON x.action_id = r.id
   LEFT JOIN actions.result_code rc ON rc.code = x.result
-  WHERE r.cif = t.cif AND r.status = 'RECORDED' AND r.occurred_at >= t.decided_at
+  WHERE r.cif = h.cif AND r.status = 'RECORDED' AND r.occurred_at >= h.started_at
+    AND (h.ended_at IS NULL OR r.occurred_at < h.ended_at)
 ) a ON true
 LEFT JOIN LATERAL (
   SELECT count(*) AS taken,
          count(*) FILTER (WHERE pr.status = 'KEPT') AS kept,
          count(*) FILTER (WHERE pr.status = 'BROKEN') AS broken
-  FROM workflow.promise pr WHERE pr.cif = t.cif AND pr.created_at >= t.decided_at
+  FROM workflow.promise pr
+  WHERE pr.cif = h.cif AND pr.created_at >= h.started_at
+    AND (h.ended_at IS NULL OR pr.created_at < h.ended_at)
 ) p ON true
-WHERE t.segment_code = $1
-GROUP BY t.arm, t.strategy_code
+WHERE h.segment_code = $1
+GROUP BY h.arm, h.strategy_code
 """
 _COLLECTED = """
-SELECT t.arm, t.strategy_code, p.currency, sum(p.amount) AS amount
-FROM workflow.customer_treatment t
+SELECT h.arm, h.strategy_code, p.currency, sum(p.amount) AS amount
+FROM workflow.customer_treatment_history h
 JOIN workflow.customer_payment p
-  ON p.cif = t.cif AND p.paid_at >= t.decided_at AND p.reversed_at IS NULL
-WHERE t.segment_code = $1
-GROUP BY t.arm, t.strategy_code, p.currency
+  ON p.cif = h.cif AND p.paid_at >= h.started_at AND p.reversed_at IS NULL
+  AND (h.ended_at IS NULL OR p.paid_at < h.ended_at)
+WHERE h.segment_code = $1
+GROUP BY h.arm, h.strategy_code, p.currency
 """
 
 
@@ -70,6 +79,7 @@ async def arm_results(pool: asyncpg.Pool, segment_code: str) -> list[dict[str, A
                 "customers": customers,
                 "open": row["open"],
                 "cured": row["cured"],
+                "movedOn": row["moved_on"],
                 "cureRate": round(row["cured"] / customers, 4),
                 "contactAttempts": row["contact_attempts"],
                 "rightPartyContacts": row["right_party_contacts"],

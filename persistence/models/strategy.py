@@ -11,7 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import ARRAY, CheckConstraint, ForeignKey, Index, Numeric, Text, func, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Identity,
+    Index,
+    Numeric,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from persistence.models.base import Base
@@ -116,3 +127,33 @@ class CustomerAddress(Base):
     region: Mapped[str | None]
     is_primary: Mapped[bool]
     source_ts: Mapped[dt.datetime]
+
+
+class CustomerTreatmentHistory(Base):
+    """Each stay of a customer in a segment's arm: from the treatment's decision until the
+    customer moved to another segment or arm, or out of every segment."""
+
+    __tablename__ = "customer_treatment_history"
+    __table_args__ = (
+        CheckConstraint(f"arm IN {ARMS}", name="arm"),
+        Index(None, "segment_code", "arm"),
+        # One open stay per customer.
+        Index(
+            "uq_customer_treatment_history_open_cif",
+            "cif",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        WORKFLOW,
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    cif: Mapped[str]
+    segment_code: Mapped[str]
+    strategy_code: Mapped[str]
+    arm: Mapped[str]
+    # The bucket the customer entered the arm with.
+    bucket: Mapped[str]
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    ended_reason: Mapped[str | None]

@@ -11,9 +11,10 @@ import pytest
 from agents.workflow_strategy import facts_of
 from domain.cases import Case, CaseStatus, LoanView
 from domain.errors import ValidationError
-from domain.strategy import Arm, Book, Facts, Segment, Strategy, split_point
+from domain.strategy import Arm, Book, Facts, Segment, Strategy, Treatment, split_point
 from domain.strategy_changes import parse_segment, parse_strategy
 from domain.workload import Seat, Workload
+from persistence.treatment_history import moves
 
 EARLY = Strategy("EARLY", "T-CALL", 20, ("CALL", "SMS"), 2)
 LATE = Strategy("LATE", "T-FIELD", 60, ("VISIT",), 0)
@@ -185,3 +186,20 @@ def test_what_the_strategy_knows_of_a_case() -> None:
     # A promise broken long ago is forgotten, as in the case's priority.
     later = facts_of(case, now + timedelta(days=40))
     assert later.risk_flags == {"MULTIPLE_LOANS", "DISPUTE"} and later.region is None
+
+
+def test_a_stay_in_an_arm_ends_only_when_the_treatment_changes() -> None:
+    early = Treatment("C1", "EARLY", EARLY, Arm.CHAMPION)
+    late = Treatment("C2", "LATE", LATE, Arm.CHAMPION)
+    current = {"C1": ("EARLY", "EARLY", "CHAMPION"), "C2": ("EARLY", "EARLY", "CHAMPION")}
+    ending, starting = moves(
+        current,
+        [("C1", "1-30", early), ("C2", "61-90", late), ("C3", "1-30", None), ("C4", "1-30", early)],
+    )
+    assert ending == [("C2", "MOVED TO SEGMENT LATE")]
+    assert starting == [
+        ("C2", "LATE", "LATE", "CHAMPION", "61-90"),
+        ("C4", "EARLY", "EARLY", "CHAMPION", "1-30"),
+    ]
+    gone, _ = moves(current, [("C1", "181-360", None)])
+    assert gone == [("C1", "NO SEGMENT")]
