@@ -21,12 +21,12 @@ from domain.actions import RecordAction, RecordResult
 from persistence.decision_signal import announce
 from persistence.dictionary_cache import DictionaryCache
 from persistence.models.workflow import ActionRecord, ActionResult
-from persistence.sink import PostgresSink, SinkDataError
+from persistence.sink import PostgresSink
 from streams.app import CrmApp
 from streams.avro import codec_for
 from streams.batching import processing
 from streams.commands import CommandHandler, customer_command
-from streams.dlq import BadMessage, dead_letter
+from streams.dlq import BadMessage, dead_letter, write_isolating
 from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
 from streams.workflow_actions import (
@@ -62,19 +62,9 @@ class _Sinks:
 
     async def write(self, handled: list[Handled]) -> list[Handled]:
         """Write every row; a message whose row PostgreSQL refuses is dead-lettered."""
-        try:
-            await self._write(handled)
-            return handled
-        except SinkDataError:
-            # One bad row must not stop the others: find it by writing them one by one.
-            kept = []
-            for h in handled:
-                try:
-                    await self._write([h])
-                    kept.append(h)
-                except SinkDataError as exc:
-                    await dead_letter(self._app, h.event.message, exc)
-            return kept
+        return await write_isolating(
+            self._app, handled, self._write, lambda h: h.event.message, "actions"
+        )
 
     async def _write(self, handled: list[Handled]) -> None:
         actions, results = await self._ready()

@@ -22,7 +22,7 @@ from domain.case_transitions import decide_change
 from domain.cases import Case
 from persistence.decision_signal import announce
 from persistence.models.workflow import CustomerCase, CustomerCaseAction
-from persistence.sink import PostgresSink, SinkDataError
+from persistence.sink import PostgresSink
 from persistence.snapshot_cache import SnapshotCache
 from streams.app import CrmApp
 from streams.avro import codec_for
@@ -34,7 +34,7 @@ from streams.case_states import (
     status_changed_event,
 )
 from streams.commands import CommandHandler, customer_command
-from streams.dlq import BadMessage, dead_letter
+from streams.dlq import BadMessage, dead_letter, write_isolating
 from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
 from streams.workflow_actions import WORKFLOW_EVENT
@@ -63,19 +63,13 @@ class _Sinks:
 
     async def write(self, handled: list[Handled], now: datetime) -> list[Handled]:
         """Write every row; a message whose row PostgreSQL refuses is dead-lettered."""
-        try:
-            await self._write(handled, now)
-            return handled
-        except SinkDataError:
-            # One bad row must not stop the others: find it by writing them one by one.
-            kept = []
-            for h in handled:
-                try:
-                    await self._write([h], now)
-                    kept.append(h)
-                except SinkDataError as exc:
-                    await dead_letter(self._app, h.event.message, exc)
-            return kept
+
+        async def write(some: list[Handled]) -> None:
+            await self._write(some, now)
+
+        return await write_isolating(
+            self._app, handled, write, lambda h: h.event.message, "case states"
+        )
 
     async def _write(self, handled: list[Handled], now: datetime) -> None:
         cases, history = await self._ready()

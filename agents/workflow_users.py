@@ -15,12 +15,12 @@ from faust.types import EventT, StreamT
 
 from domain.directory_users import DirectoryUser, announced_user
 from persistence.models.workflow import DirectoryUser as DirectoryUserRow
-from persistence.sink import PostgresSink, SinkDataError
+from persistence.sink import PostgresSink
 from streams.app import CrmApp
 from streams.auth_events import AUTH_EVENT
 from streams.avro import codec_for
 from streams.batching import consume_in_batches
-from streams.dlq import BadMessage, dead_letter
+from streams.dlq import BadMessage, dead_letter, write_isolating
 from streams.topics import AUTH_EVENTS
 
 log = logging.getLogger(__name__)
@@ -50,18 +50,14 @@ def register(app: CrmApp) -> None:
             sink = PostgresSink(
                 pool, DirectoryUserRow.__table__, ["user_id"], version_column="seen_at"
             )
-        try:
-            await sink.write([row for _, row in rows])
-            return
-        except SinkDataError:
-            # One account's username now held by another id (an AD account recreated):
-            # find it row by row and park it, rather than stop the whole service.
-            log.warning("directory users: batch refused by PostgreSQL; writing rows one by one")
-        for event, row in rows:
-            try:
-                await sink.write([row])
-            except SinkDataError as exc:
-                await dead_letter(app, event.message, exc)
+        target = sink
+
+        async def write(some: list[tuple[EventT, dict[str, Any]]]) -> None:
+            await target.write([row for _, row in some])
+
+        # One account's username now held by another id (an AD account recreated) is parked,
+        # rather than stopping the whole service.
+        await write_isolating(app, rows, write, lambda r: r[0].message, "directory users")
 
     async def remember(batch: list[EventT]) -> None:
         rows: list[tuple[EventT, dict[str, Any]]] = []

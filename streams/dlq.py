@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+from persistence.sink import SinkDataError
 from streams.app import CrmApp
 from streams.metrics import DEAD_LETTERS
 
@@ -63,3 +65,31 @@ async def dead_letter(app: CrmApp, message: Any, error: BaseException) -> None:
         target,
         detail,
     )
+
+
+T = TypeVar("T")
+
+
+async def write_isolating(
+    app: CrmApp,
+    items: list[T],
+    write: Callable[[list[T]], Awaitable[None]],
+    message_of: Callable[[T], Any],
+    what: str,
+) -> list[T]:
+    """Write the batch; if PostgreSQL refuses its content, write the items one by one and
+    dead-letter the messages of those it refuses, so one bad row does not stop the rest.
+    Returns the items written."""
+    try:
+        await write(items)
+        return items
+    except SinkDataError:
+        log.warning("%s: batch refused by PostgreSQL; writing its rows one by one", what)
+    kept = []
+    for item in items:
+        try:
+            await write([item])
+            kept.append(item)
+        except SinkDataError as exc:
+            await dead_letter(app, message_of(item), exc)
+    return kept
