@@ -25,7 +25,7 @@ from persistence.sink import PostgresSink
 from streams.app import CrmApp
 from streams.avro import codec_for
 from streams.batching import processing
-from streams.commands import CommandHandler, customer_command
+from streams.commands import CommandHandler, parsed_command
 from streams.dlq import BadMessage, dead_letter, write_isolating
 from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
@@ -97,11 +97,7 @@ def record_actions(
     sinks = _Sinks(app)
 
     def decode(event: EventT) -> RecordAction:
-        record = customer_command(codec, event, RECORD_ACTION)
-        try:
-            return action_from_avro(record)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadMessage(str(exc)) from exc
+        return parsed_command(codec, event, RECORD_ACTION, action_from_avro)
 
     async def handle(run: list[EventT]) -> None:
         snapshot = await dictionaries.get()
@@ -150,11 +146,7 @@ def record_results(app: CrmApp, promises: PromiseDesk) -> CommandHandler:
     sink: PostgresSink | None = None
 
     def decode(event: EventT) -> RecordResult:
-        record = customer_command(codec, event, RECORD_RESULT)
-        try:
-            return result_from_avro(record)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadMessage(str(exc)) from exc
+        return parsed_command(codec, event, RECORD_RESULT, result_from_avro)
 
     async def handle(run: list[EventT]) -> None:
         nonlocal sink

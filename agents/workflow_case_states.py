@@ -33,7 +33,7 @@ from streams.case_states import (
     history_row,
     status_changed_event,
 )
-from streams.commands import CommandHandler, customer_command
+from streams.commands import CommandHandler, parsed_command
 from streams.dlq import BadMessage, dead_letter, write_isolating
 from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
@@ -101,11 +101,7 @@ def change_case_states(
     sinks = _Sinks(app)
 
     def decode(event: EventT) -> CaseStateChange:
-        record = customer_command(codec, event, CHANGE_CASE_STATUS)
-        try:
-            return change_from_avro(record)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadMessage(str(exc)) from exc
+        return parsed_command(codec, event, CHANGE_CASE_STATUS, change_from_avro)
 
     async def handle(run: list[EventT]) -> None:
         snapshot = await dictionaries.get()

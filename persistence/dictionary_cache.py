@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from domain.action_dictionary import Dictionaries
 from persistence.snapshot_cache import SnapshotCache
-
-Loader = Callable[[], Awaitable[Dictionaries]]
 
 
 class DictionaryCache(SnapshotCache[Dictionaries]):

@@ -9,7 +9,7 @@ batch unacknowledged. Nothing is acknowledged silently.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from faust.types import EventT, StreamT
 
@@ -57,6 +57,21 @@ def customer_command(codec: AvroCodec, event: EventT, schema: str) -> dict[str, 
     if event.message.key != str(record.get("cif")).encode():
         raise BadMessage(f"key {event.message.key!r} is not customer {record.get('cif')}")
     return record
+
+
+T = TypeVar("T")
+
+
+def parsed_command(
+    codec: AvroCodec, event: EventT, schema: str, parse: Callable[[dict[str, Any]], T]
+) -> T:
+    """A command keyed by CIF (customer_command), turned into its domain object; a record
+    the domain refuses is a BadMessage too."""
+    record = customer_command(codec, event, schema)
+    try:
+        return parse(record)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadMessage(str(exc)) from exc
 
 
 def runs_by_type(batch: list[EventT]) -> list[tuple[str | None, list[EventT]]]:

@@ -64,18 +64,18 @@ def segment_json(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _refused(exc: asyncpg.PostgresError) -> ProblemError:
-    """The database's own checks, said in the API's words."""
+def _refused(exc: asyncpg.PostgresError) -> ProblemError | None:
+    """The database's own checks, said in the API's words (None: not one of ours)."""
     constraint = getattr(exc, "constraint_name", "") or ""
-    if "team_code" in constraint:
-        return ProblemError(422, "TEAM_NOT_FOUND", "No team has this code.", field="teamCode")
-    if "champion" in constraint:
-        return ProblemError(422, "STRATEGY_NOT_FOUND", "No such strategy.", field="champion")
-    if "challenger" in constraint:
-        return ProblemError(422, "STRATEGY_NOT_FOUND", "No such strategy.", field="challenger")
-    if "rank" in constraint:
-        return ProblemError(409, "RANK_TAKEN", "Another segment has this rank.", field="rank")
-    raise exc
+    for part, status, code, detail, field in (
+        ("team_code", 422, "TEAM_NOT_FOUND", "No team has this code.", "teamCode"),
+        ("champion", 422, "STRATEGY_NOT_FOUND", "No such strategy.", "champion"),
+        ("challenger", 422, "STRATEGY_NOT_FOUND", "No such strategy.", "challenger"),
+        ("rank", 409, "RANK_TAKEN", "Another segment has this rank.", "rank"),
+    ):
+        if part in constraint:
+            return ProblemError(status, code, detail, field=field)
+    return None
 
 
 def strategies_blueprint() -> Blueprint:
@@ -108,7 +108,7 @@ def strategies_blueprint() -> Blueprint:
             try:
                 row, created = await store.put_segment(pool, values)
             except (asyncpg.ForeignKeyViolationError, asyncpg.UniqueViolationError) as exc:
-                raise _refused(exc) from exc
+                raise (_refused(exc) or exc) from exc
             return json_response(segment_json(row), status=201 if created else 200)
 
     @bp.route("/api/strategies/segments/{code}/results", name="segment-results")
@@ -134,7 +134,7 @@ def strategies_blueprint() -> Blueprint:
             try:
                 row, created = await store.put_strategy(pool, values)
             except asyncpg.ForeignKeyViolationError as exc:
-                raise _refused(exc) from exc
+                raise (_refused(exc) or exc) from exc
             return json_response(strategy_json(row), status=201 if created else 200)
 
     return bp

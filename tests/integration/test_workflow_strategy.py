@@ -311,6 +311,15 @@ async def test_an_administrators_change_is_on_the_audit_trail(
     code = f"AUDITED-{uuid.uuid4().hex[:8].upper()}"
     body = {"name": "Audited", "teamCode": team, "priority": 10, "channels": ["CALL"]}
     await put(api, token, f"/api/strategies/{code}", body)
+    # A team that does not exist is refused in the API's words, not as a database error.
+    unknown = await call(
+        "PUT", f"{api}/api/strategies/{code}", token, json={**body, "teamCode": "NO-SUCH-TEAM"}
+    )
+    assert (unknown[0], unknown[1]["code"], unknown[1]["field"]) == (
+        422,
+        "TEAM_NOT_FOUND",
+        "teamCode",
+    )
     auditor = (await token_for(api, system, "auditor"))["accessToken"]
 
     async def entry() -> dict[str, Any] | None:
