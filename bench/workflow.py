@@ -28,9 +28,9 @@ from bench.sync import open_loop_latencies
 from crm.settings import Settings
 from domain.cases import bucket_of
 from persistence.db import create_pool
+from persistence.work_queue import agent_queue
 from runtime import manager
 from streams.topics import WORKFLOW_COMMANDS
-from web.queues import QUEUE_SQL
 
 TEAM = "BENCH"
 PREFIX = "BW"
@@ -233,17 +233,17 @@ async def _queue_size(api: str, token: str) -> int:
 
 async def _raw_queue_query(settings: Settings, user_id: str, runs: int) -> float:
     """Median time of the queue's SQL alone, from the same machine: the query's own floor."""
-    conn = await asyncpg.connect(settings.asyncpg_dsn())
+    pool = await create_pool(settings, max_size=1, application_name="crm-bench")
+    policy = settings.contact_policy()
     try:
         times = []
         for _ in range(runs):
             started = time.perf_counter()
-            now = datetime.now(UTC)
-            await conn.fetch(QUEUE_SQL, user_id, now - timedelta(days=30), now - timedelta(days=9))
+            await agent_queue(pool, user_id, datetime.now(UTC), policy, everything=False)
             times.append(time.perf_counter() - started)
         return sorted(times)[len(times) // 2] * 1000
     finally:
-        await conn.close()
+        await pool.close()
 
 
 def workflow_costs(

@@ -131,3 +131,9 @@ def recent(history: Iterable[Attempt], now: datetime) -> list[Attempt]:
     # another day covers the local day of the daily limit.
     horizon = now - WEEK - LATEST_BACKDATE - timedelta(days=1)
     return sorted((a for a in history if a.occurred_at > horizon), key=lambda a: a.occurred_at)
+
+
+def cadence_allows(cadence_days: int, history: Iterable[Attempt], now: datetime) -> bool:
+    """A strategy's cadence: no new attempt until `cadence_days` after the last one (0: none)."""
+    cadence = timedelta(days=cadence_days)
+    return cadence_days <= 0 or all(now - a.occurred_at >= cadence for a in history)

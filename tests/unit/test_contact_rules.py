@@ -12,6 +12,7 @@ from domain.contact_rules import (
     ContactPolicy,
     Proposed,
     Rule,
+    cadence_allows,
     check,
     may_contact_now,
     recent,
@@ -115,3 +116,11 @@ def test_state_keeps_only_what_a_rule_can_still_see() -> None:
     history = attempts(now - timedelta(days=20), now - timedelta(days=8), now - timedelta(hours=1))
     kept = recent(history, now)
     assert [a.action_id for a in kept] == ["a1", "a2"]
+
+
+def test_a_cadence_waits_its_days_after_the_last_attempt() -> None:
+    last = [Attempt("a", at(10, 9))]
+    assert cadence_allows(0, last, at(10, 10))
+    assert not cadence_allows(3, last, at(13, 8, 59))
+    assert cadence_allows(3, last, at(13, 9))
+    assert cadence_allows(3, [], at(10, 10))
