@@ -58,7 +58,11 @@ class EventPublisher:
                 "enable.idempotence": True,
                 # Java's (and Faust's) murmur2, so a key's events share its partition number.
                 "partitioner": "murmur2_random",
-                "linger.ms": 5,
+                # Web requests wait for their own audit event or command: every millisecond
+                # lingered is a millisecond on every audited read. Measured on one broker,
+                # a single record's ack took 5.7 ms (p50) at linger 5 and 1.5 ms at linger 1.
+                # Under load records still share batches, queued behind in-flight requests.
+                "linger.ms": 1,
                 "message.timeout.ms": DELIVERY_TIMEOUT_MS,
                 "client.id": f"crm-{service}-events",
             }
