@@ -65,27 +65,53 @@ async def all_segments(pool: asyncpg.Pool) -> list[asyncpg.Record]:
     return rows
 
 
-async def put_strategy(pool: asyncpg.Pool, values: dict[str, Any]) -> tuple[asyncpg.Record, bool]:
-    """Create or replace a strategy; True when it was created."""
-    row: asyncpg.Record = await pool.fetchrow(
-        "INSERT INTO workflow.strategy AS s"
-        " (code, name, team_code, priority, channels, cadence_days, active, updated_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
-        "  team_code = EXCLUDED.team_code, priority = EXCLUDED.priority,"
-        "  channels = EXCLUDED.channels, cadence_days = EXCLUDED.cadence_days,"
-        "  active = EXCLUDED.active, updated_by = EXCLUDED.updated_by, updated_at = now()"
-        f" RETURNING {STRATEGY_COLUMNS}, (xmax = 0) AS created",
-        values["code"],
-        values["name"],
-        values["team_code"],
-        values["priority"],
-        values["channels"],
-        values["cadence_days"],
-        values["active"],
-        values["updated_by"],
-    )
-    return row, bool(row["created"])
+_FOLLOW_STRATEGY = """
+UPDATE workflow.customer_treatment
+   SET team_code = $2, priority = $3, channels = $4, cadence_days = $5
+ WHERE strategy_code = $1
+   AND (team_code, priority, channels, cadence_days) IS DISTINCT FROM ($2, $3, $4, $5)
+"""
+
+
+async def put_strategy(
+    pool: asyncpg.Pool, values: dict[str, Any]
+) -> tuple[asyncpg.Record, bool, int]:
+    """Create or replace a strategy; (row, created, customers whose treatment followed).
+
+    Each treated customer keeps a copy of their strategy's team, priority, channels and
+    cadence (the queue and the action checks read it per customer). A change reaches those
+    copies in the same transaction, so an agent sees a new channel or cadence at once; a new
+    team is dealt its customers by the queue filler, as when a team was full.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        row: asyncpg.Record = await conn.fetchrow(
+            "INSERT INTO workflow.strategy AS s"
+            " (code, name, team_code, priority, channels, cadence_days, active, updated_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
+            "  team_code = EXCLUDED.team_code, priority = EXCLUDED.priority,"
+            "  channels = EXCLUDED.channels, cadence_days = EXCLUDED.cadence_days,"
+            "  active = EXCLUDED.active, updated_by = EXCLUDED.updated_by, updated_at = now()"
+            f" RETURNING {STRATEGY_COLUMNS}, (xmax = 0) AS created",
+            values["code"],
+            values["name"],
+            values["team_code"],
+            values["priority"],
+            values["channels"],
+            values["cadence_days"],
+            values["active"],
+            values["updated_by"],
+        )
+        status = await conn.execute(
+            _FOLLOW_STRATEGY,
+            values["code"],
+            values["team_code"],
+            values["priority"],
+            values["channels"],
+            values["cadence_days"],
+        )
+    # asyncpg answers with the command tag, "UPDATE n".
+    return row, bool(row["created"]), int(status.split()[-1])
 
 
 async def put_segment(pool: asyncpg.Pool, values: dict[str, Any]) -> tuple[asyncpg.Record, bool]:

@@ -132,9 +132,10 @@ def strategies_blueprint() -> Blueprint:
             values = parse_strategy(code, await read_object(request), types)
             values["updated_by"] = principal_of(request).user_id
             try:
-                row, created = await store.put_strategy(pool, values)
+                row, created, followed = await store.put_strategy(pool, values)
             except asyncpg.ForeignKeyViolationError as exc:
                 raise (_refused(exc) or exc) from exc
-            return json_response(strategy_json(row), status=201 if created else 200)
+            body = {**strategy_json(row), "customersUpdated": followed}
+            return json_response(body, status=201 if created else 200)
 
     return bp

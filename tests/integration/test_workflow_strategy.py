@@ -164,6 +164,18 @@ async def test_strategy_places_moves_and_reports(system: Settings, api: str, tok
     assert isinstance(refused, tuple)
     assert refused[0] == 422 and refused[1]["code"] == "CHANNEL_NOT_ALLOWED", refused
     assert refused[1]["field"] == "actionType"
+    # The administrator allows SMS: the strategy's customers follow at once.
+    team, priority, _ = strategies[f"PHONE-{tag}"]
+    widened = {"name": "phone", "teamCode": team, "priority": priority, "channels": ["CALL", "SMS"]}
+    changed = await call("PUT", f"{api}/api/strategies/PHONE-{tag}", token, json=widened)
+    assert changed[0] == 200 and changed[1]["customersUpdated"] >= 1, changed
+    queue = await call("GET", f"{api}/api/queues/me?all=true", agent1)
+    (item,) = [i for i in queue[1]["items"] if i["cif"] == stays]
+    assert item["strategy"]["channels"] == ["CALL", "SMS"]
+    allowed = await sms()
+    # Recorded, or refused by a contact rule (the hour): no longer by the channel.
+    assert allowed is not None and allowed[1].get("code") != "CHANNEL_NOT_ALLOWED", allowed
+    assert allowed[0] in (201, 422), allowed
 
     # Past 60 days the late segment takes the customer: the field team's agent works them.
     send_core(
