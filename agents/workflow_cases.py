@@ -192,6 +192,27 @@ class CaseDesk:
         ]
         await self._app.publisher.publish(self._app.settings.topic(WORKFLOW_EVENTS.name), events)
 
+    def strategy_changed(self) -> CommandHandler:
+        """The STRATEGY_CHANGED handler: decide these customers' treatment again."""
+
+        async def handle(run: list[EventT]) -> None:
+            if self._placer is None:
+                return
+            now = datetime.now(UTC)
+            open_cases = []
+            for event in run:
+                key = event.message.key
+                if not key:
+                    await dead_letter(self._app, event.message, BadMessage("no CIF key"))
+                    continue
+                case = case_from_json(self._cases.get(bytes(key).decode()))
+                # A case closed since it was asked for has nothing to decide.
+                if case is not None and case.status is CaseStatus.OPEN:
+                    open_cases.append(case)
+            await self._placer.decide_again(open_cases, now)
+
+        return handle
+
     def handler(self) -> CommandHandler:
         """The LOAN_CHANGED handler."""
 

@@ -8,14 +8,21 @@ where they are, so a supervisor's hand assignment is not undone by every payment
 
 Customers whose team had no free seat wait; `fill_queues` deals them out every little while,
 from whichever worker gets there first (an advisory lock keeps it to one at a time).
+
+After a segment or strategy changes, the same timer asks the workers (a STRATEGY_CHANGED
+command per customer) to decide again every open customer decided with the older book; the
+customer's own worker does it, so it never races that customer's loan updates.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+import asyncpg
 
 from domain.cases import BROKEN_PROMISE_MEMORY, Case
 from domain.strategy import Book, Facts
@@ -24,9 +31,22 @@ from persistence.retry import retrying
 from persistence.snapshot_cache import SnapshotCache
 from persistence.strategies import load_book
 from streams.app import CrmApp
+from streams.commands import COMMAND_HEADER
+from streams.topics import WORKFLOW_COMMANDS
 from streams.workflow_assignments import publish_changes
+from streams.workflow_cases import STRATEGY_CHANGED_COMMAND
 
 log = logging.getLogger(__name__)
+
+# Customers asked to be decided again per transaction (one command each).
+_ASK_BATCH = 5000
+# A customer asked but still not decided after this long is asked again. Only a safety net:
+# the commands are durable, and a crashed worker's partitions go to another worker.
+_ASKED_AND_LOST = timedelta(minutes=10)
+# The command names no more than its key (the CIF) says: decide this customer again.
+_STRATEGY_CHANGED_HEADERS: list[tuple[str, str | bytes | None]] = [
+    (COMMAND_HEADER, STRATEGY_CHANGED_COMMAND.encode())
+]
 
 # Flags a segment can ask for that the workflow service derives itself; the case's customer
 # status (a code of the customer status dictionary) is one more.
@@ -97,10 +117,70 @@ class Placer:
             # An outage is waited out, as the sinks do: the worker must not die of one, and
             # placing again after a failed attempt decides the same.
             placed = await retrying(
-                placement.place, pool, decided, now, self._publish, what="placement", pool=pool
+                placement.place,
+                pool,
+                decided,
+                now,
+                self._publish,
+                book.version,
+                what="placement",
+                pool=pool,
             )
             if placed.waiting:
                 log.info("%d customers wait for a free agent of their team", placed.waiting)
+
+    async def decide_again(self, cases: Sequence[Case], now: datetime) -> None:
+        """Decide these open cases with the book as it is now (after a strategy change),
+        whatever their bucket; a supervisor's hand assignment stands."""
+        pool = await self._app.db_pool()
+        # Straight from PostgreSQL, not the cache: the change that asked for this must be in.
+        book = await retrying(load_book, pool, what="strategies", pool=pool)
+        if not cases:
+            return
+        rows = await retrying(
+            pool.fetch, _KNOWN, [case.cif for case in cases], what="strategy facts", pool=pool
+        )
+        region = {r["cif"]: r["region"] for r in rows}
+        decided = [
+            (case.cif, case.bucket, book.treat(facts_of(case, now, region.get(case.cif))))
+            for case in cases
+        ]
+        await retrying(
+            functools.partial(placement.place, keep_hand_assigned=True),
+            pool,
+            decided,
+            now,
+            self._publish,
+            book.version,
+            what="placement after a strategy change",
+            pool=pool,
+        )
+
+    async def ask_again(self) -> int:
+        """Ask the workers to decide again the open customers decided before the latest
+        change of the segments or strategies; how many were asked."""
+        pool = await self._app.db_pool()
+        book = await retrying(load_book, pool, what="strategies", pool=pool)
+        if book.version is None:
+            return 0
+        total = 0
+        while True:
+            asked = await retrying(self._ask_batch, pool, book.version, what="re-decide", pool=pool)
+            total += asked
+            if asked < _ASK_BATCH:
+                return total
+
+    async def _ask_batch(self, pool: asyncpg.Pool, version: datetime) -> int:
+        now = datetime.now(UTC)
+        async with pool.acquire() as conn, conn.transaction():
+            cifs = await placement.ask_again(conn, version, _ASK_BATCH, now, now - _ASKED_AND_LOST)
+            if not cifs:
+                return 0
+            await self._app.publisher.publish(
+                self._app.settings.topic(WORKFLOW_COMMANDS.name),
+                [(cif.encode(), None, _STRATEGY_CHANGED_HEADERS) for cif in cifs],
+            )
+            return len(cifs)
 
     async def fill(self) -> placement.Placed:
         """Deal out customers who waited for a seat, a batch at a time."""
@@ -125,6 +205,10 @@ class Placer:
 def fill_queues(app: CrmApp, placer: Placer) -> None:
     @app.timer(app.settings.strategy_fill_seconds)
     async def deal_out_waiting_customers() -> None:
+        # A changed segment or strategy: the customers' own workers decide them again.
+        asked = await placer.ask_again()
+        if asked:
+            log.info("asked for %d customers to be decided again after a strategy change", asked)
         placed = await placer.fill()
         if placed.assigned:
             log.info("dealt out %d waiting customers", placed.assigned)

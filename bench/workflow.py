@@ -144,6 +144,14 @@ async def seeded(
                 ],
                 columns=["cif", "agent_id", "team_code", "assigned_at", "assigned_by", "reason"],
             )
+            # Decided with today's segments and strategies, as the workers would have: the
+            # queue filler must not re-decide 100,000 customers in the middle of a run.
+            await conn.copy_records_to_table(
+                "strategy_decision",
+                schema_name="workflow",
+                records=[(_cif(i), now, now) for i in range(cases)],
+                columns=["cif", "book_version", "decided_at"],
+            )
         # A live database's statistics follow its data (autovacuum); seeded in one go, they
         # are refreshed here, or the planner works from the tables as they were before.
         await pool.execute(
@@ -167,6 +175,7 @@ async def _clean(pool: asyncpg.Pool) -> None:
         )
         await conn.execute("DELETE FROM actions.action_record WHERE cif LIKE $1", like)
         await conn.execute("DELETE FROM workflow.customer_agent WHERE cif LIKE $1", like)
+        await conn.execute("DELETE FROM workflow.strategy_decision WHERE cif LIKE $1", like)
         await conn.execute("DELETE FROM workflow.customer_case WHERE cif LIKE $1", like)
         await conn.execute("DELETE FROM agents.agent WHERE team_code = $1", TEAM)
         await conn.execute("DELETE FROM agents.team WHERE code = $1", TEAM)

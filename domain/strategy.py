@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -107,12 +108,21 @@ class Book:
 
     segments: tuple[Segment, ...]
     strategies: Mapping[str, Strategy]
+    # When the newest segment or strategy in it was changed: a customer decided with an older
+    # book is decided again (None: a book that was never stored).
+    version: datetime | None = None
 
     @classmethod
-    def of(cls, segments: Iterable[Segment], strategies: Iterable[Strategy]) -> Book:
+    def of(
+        cls,
+        segments: Iterable[Segment],
+        strategies: Iterable[Strategy],
+        version: datetime | None = None,
+    ) -> Book:
         return cls(
             tuple(sorted(segments, key=lambda s: (s.rank, s.code))),
             {s.code: s for s in strategies},
+            version,
         )
 
     def treat(self, facts: Facts) -> Treatment | None:

@@ -113,9 +113,12 @@ async def _deal(
     treated: Sequence[tuple[Treatment, str]],
     now: datetime,
     publish: Publish,
+    *,
+    keep_hand_assigned: bool = False,
 ) -> Placed:
     """Hand each treated customer not yet worked by their treatment's team to its least
-    loaded agent, ending the assignment they had in another team."""
+    loaded agent, ending the assignment they had in another team (unless a supervisor made
+    it and `keep_hand_assigned`)."""
     teams = sorted({t.strategy.team_code for t, _ in treated})
     seats = await conn.fetch(_SEATS, teams)
     current = {r["cif"]: r for r in await conn.fetch(_CURRENT, [t.cif for t, _ in treated])}
@@ -132,6 +135,8 @@ async def _deal(
     for t, bucket in treated:
         held = current.get(t.cif)
         if held is not None and held["agent_team"] == t.strategy.team_code:
+            continue
+        if keep_hand_assigned and held is not None and held["assigned_by"] != STRATEGY_USER:
             continue
         agent = loads[t.strategy.team_code].take()
         if agent is None:
@@ -167,27 +172,93 @@ async def _deal(
     return Placed(len(opened), waiting + len(to_open) - len(opened))
 
 
+_DECIDED = """
+INSERT INTO workflow.strategy_decision AS d (cif, book_version, decided_at)
+SELECT x.cif, $2, $3 FROM unnest($1::text[]) AS x(cif)
+ON CONFLICT (cif) DO UPDATE SET book_version = EXCLUDED.book_version,
+                                decided_at = EXCLUDED.decided_at
+"""
+
+
 async def place(
     pool: asyncpg.Pool,
     decided: Sequence[tuple[str, str, Treatment | None]],
     now: datetime,
     publish: Publish,
+    version: datetime | None,
+    *,
+    keep_hand_assigned: bool = False,
 ) -> Placed:
     """Record the treatment of each (cif, bucket, treatment) and deal the customers out;
-    a customer no segment takes (None) loses their treatment and keeps their agent."""
+    a customer no segment takes (None) loses their treatment and keeps their agent.
+    `version` is the book's (Book.version), recorded as what the customers were decided
+    with."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await place_in(
+            conn, decided, now, publish, version, keep_hand_assigned=keep_hand_assigned
+        )
+
+
+async def place_in(
+    conn: asyncpg.Connection,
+    decided: Sequence[tuple[str, str, Treatment | None]],
+    now: datetime,
+    publish: Publish,
+    version: datetime | None,
+    *,
+    keep_hand_assigned: bool = False,
+) -> Placed:
+    """`place` inside the caller's transaction."""
     treated = [(t, bucket) for _, bucket, t in decided if t is not None]
     untreated = [cif for cif, _, t in decided if t is None]
-    async with pool.acquire() as conn, conn.transaction():
-        # Before the treatments change: the history compares with them.
-        await treatment_history.follow(conn, decided, now)
-        if untreated:
-            await conn.execute(
-                "DELETE FROM workflow.customer_treatment WHERE cif = ANY($1::text[])", untreated
-            )
-        if not treated:
-            return Placed(0, 0)
-        await _record_treatments(conn, treated, now)
-        return await _deal(conn, treated, now, publish)
+    # Before the treatments change: the history compares with them.
+    await treatment_history.follow(conn, decided, now)
+    if version is not None:
+        await conn.execute(_DECIDED, [cif for cif, _, _ in decided], version, now)
+    if untreated:
+        await conn.execute(
+            "DELETE FROM workflow.customer_treatment WHERE cif = ANY($1::text[])", untreated
+        )
+    if not treated:
+        return Placed(0, 0)
+    await _record_treatments(conn, treated, now)
+    return await _deal(conn, treated, now, publish, keep_hand_assigned=keep_hand_assigned)
+
+
+# Open cases decided with an older book than `$1` (or never), whose re-decision was not
+# asked for at this version already (or was asked before `$4` and got lost), most urgent
+# first; each is marked as asked.
+_ASK_AGAIN = """
+INSERT INTO workflow.strategy_decision AS d (cif, requested_version, requested_at)
+SELECT c.cif, $1, $3
+FROM workflow.customer_case c
+LEFT JOIN workflow.strategy_decision o ON o.cif = c.cif
+WHERE c.status = 'OPEN'
+  AND (o.book_version IS NULL OR o.book_version < $1)
+  AND (o.requested_version IS NULL OR o.requested_version < $1 OR o.requested_at < $4)
+ORDER BY c.priority DESC, c.cif
+LIMIT $2
+ON CONFLICT (cif) DO UPDATE SET requested_version = EXCLUDED.requested_version,
+                                requested_at = EXCLUDED.requested_at
+RETURNING d.cif
+"""
+# One asker at a time across the workflow workers (an arbitrary constant of this project).
+_ASK_LOCK = 0x43524D_52454443
+
+
+async def ask_again(
+    conn: asyncpg.Connection, version: datetime, limit: int, now: datetime, lost_before: datetime
+) -> list[str] | None:
+    """Mark up to `limit` open customers decided before `version` as asked to be decided
+    again, and return them; None when another worker is at it.
+
+    Call inside a transaction and send the commands before it commits: a failed send rolls
+    the marks back, so the next run asks again.
+    """
+    if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _ASK_LOCK):
+        return None
+    rows = await conn.fetch(_ASK_AGAIN, version, limit, now, lost_before)
+    return [r["cif"] for r in rows]
 
 
 # Teams with an active agent below capacity.

@@ -48,7 +48,12 @@ async def load_book(pool: asyncpg.Pool) -> Book:
         segments = await conn.fetch(
             f"SELECT {SEGMENT_COLUMNS} FROM workflow.strategy_segment WHERE active"
         )
-    return Book.of((segment_of(r) for r in segments), (strategy_of(r) for r in strategies))
+        # Inactive rows count: retiring a segment is a change too.
+        version = await conn.fetchval(
+            "SELECT greatest((SELECT max(updated_at) FROM workflow.strategy),"
+            " (SELECT max(updated_at) FROM workflow.strategy_segment))"
+        )
+    return Book.of((segment_of(r) for r in segments), (strategy_of(r) for r in strategies), version)
 
 
 async def all_strategies(pool: asyncpg.Pool) -> list[asyncpg.Record]:

@@ -83,7 +83,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from persistence.snapshot_cache import SnapshotCache
     from streams.case_states import CHANGE_CASE_STATUS_COMMAND
     from streams.workflow_actions import RECORD_ACTION_COMMAND, RECORD_RESULT_COMMAND
-    from streams.workflow_cases import LOAN_CHANGED_COMMAND
+    from streams.workflow_cases import LOAN_CHANGED_COMMAND, STRATEGY_CHANGED_COMMAND
     from tables.workflow import (
         customer_cases,
         customer_contacts,
@@ -126,6 +126,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
             RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk),
             **promise_handlers(desk),
             LOAN_CHANGED_COMMAND: case_desk.handler(),
+            STRATEGY_CHANGED_COMMAND: case_desk.strategy_changed(),
             RECORD_RESULT_COMMAND: record_results(app, desk),
             CHANGE_CASE_STATUS_COMMAND: change_case_states(app, cases, case_states),
         },

@@ -12,6 +12,9 @@ from domain.sync_entities import Loan
 # crm-command header of a sync.loan record forwarded onto workflow.commands (keyed by CIF),
 # and the header naming its account (a tombstone has no value to say it).
 LOAN_CHANGED_COMMAND = "LOAN_CHANGED"
+# A segment or strategy changed: the customer's worker decides their treatment again. No body:
+# the key (the CIF) says whom.
+STRATEGY_CHANGED_COMMAND = "STRATEGY_CHANGED"
 ACCOUNT_HEADER = "crm-account"
 
 

@@ -157,3 +157,20 @@ class CustomerTreatmentHistory(Base):
     started_at: Mapped[dt.datetime]
     ended_at: Mapped[dt.datetime | None]
     ended_reason: Mapped[str | None]
+
+
+class StrategyDecision(Base):
+    """With which version of the segments and strategies each customer was last decided
+    (whether a segment took them or not), and which version their worker was last asked to
+    decide them with: a customer decided with an older version is decided again."""
+
+    __tablename__ = "strategy_decision"
+    __table_args__ = (WORKFLOW,)
+
+    cif: Mapped[str] = mapped_column(primary_key=True)
+    # The newest segment or strategy change the decision saw (domain.strategy.Book.version);
+    # None: asked, never decided yet.
+    book_version: Mapped[dt.datetime | None]
+    decided_at: Mapped[dt.datetime | None]
+    requested_version: Mapped[dt.datetime | None]
+    requested_at: Mapped[dt.datetime | None]
