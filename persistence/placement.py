@@ -194,21 +194,17 @@ async def place(
     `version` is the book's (Book.version), recorded as what the customers were decided
     with."""
     async with pool.acquire() as conn, conn.transaction():
-        return await place_in(
-            conn, decided, now, publish, version, keep_hand_assigned=keep_hand_assigned
-        )
+        return await _place_in(conn, decided, now, publish, version, keep_hand_assigned)
 
 
-async def place_in(
+async def _place_in(
     conn: asyncpg.Connection,
     decided: Sequence[tuple[str, str, Treatment | None]],
     now: datetime,
     publish: Publish,
     version: datetime | None,
-    *,
-    keep_hand_assigned: bool = False,
+    keep_hand_assigned: bool,
 ) -> Placed:
-    """`place` inside the caller's transaction."""
     treated = [(t, bucket) for _, bucket, t in decided if t is not None]
     untreated = [cif for cif, _, t in decided if t is None]
     # Before the treatments change: the history compares with them.
