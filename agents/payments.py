@@ -160,7 +160,7 @@ def register(
     @app.agent(sources, name="payments.apply-notifications")
     async def apply_notifications(stream: StreamT) -> None:
         await consume_in_batches(
-            app, stream, settings.sink_batch_size, settings.sink_flush_seconds, process
+            app, stream, settings.sink_batch_size, settings.payments_flush_seconds, process
         )
 
     segments_in = app.topic(

@@ -84,9 +84,14 @@ class Settings(BaseSettings):
     # Worker index lets several workers of one service run on one host (own web port, own RocksDB).
     worker_index: int = Field(default=0, ge=0)
 
-    # Sinks: flushed at whichever comes first.
+    # Sinks: flushed at whichever comes first. Below the size the time is latency; above
+    # it, bigger batches are cheaper. Sync at 0.1 s instead of 0.5 s (bench, step sync, one
+    # run each): freshness p50 0.9 s instead of 1.5 s, initial load 510 instead of 745/s.
     sink_batch_size: int = Field(default=1000, ge=1)
     sink_flush_seconds: float = Field(default=0.5, gt=0)
+    # Payment notifications are waited for (the payer's receipt, the agent's promise): a
+    # payment 202 → readable at 100/s took p50 0.5 s at 0.5 s, 0.16 s at 0.1 s (step intake).
+    payments_flush_seconds: float = Field(default=0.1, gt=0)
     # A record held for its customer longer than this is reported by verifyRelationships.
     orphan_report_minutes: int = Field(default=60, ge=0)
 
