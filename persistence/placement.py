@@ -193,8 +193,11 @@ async def place(
     a customer no segment takes (None) loses their treatment and keeps their agent.
     `version` is the book's (Book.version), recorded as what the customers were decided
     with."""
+    # A batch can hold one customer twice (two of their loans changed): the last decision is
+    # theirs. Set-based statements below would otherwise touch one row twice and fail.
+    latest = list({cif: (cif, bucket, t) for cif, bucket, t in decided}.values())
     async with pool.acquire() as conn, conn.transaction():
-        return await _place_in(conn, decided, now, publish, version, keep_hand_assigned)
+        return await _place_in(conn, latest, now, publish, version, keep_hand_assigned)
 
 
 async def _place_in(

@@ -16,62 +16,19 @@ from typing import Any
 import asyncpg
 
 from crm.settings import Settings
-from domain.strategy import split_point
 from domain.sync_entities import Address
 from tests.integration.auth_client import call, token_for
 from tests.integration.conftest import apoll
 from tests.integration.feed import core_loan, send_core
-from tests.integration.workflow_staff import agent_in, assign, fresh_cif, new_team
-
-
-async def put(api: str, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    status, answer = await call("PUT", f"{api}{path}", token, json=body)
-    assert status in (200, 201), answer
-    return dict(answer)
-
-
-async def put_segment(api: str, token: str, code: str, body: dict[str, Any]) -> int:
-    """Ranks are unique across segments (earlier runs' too): take the next free one."""
-    for _ in range(20):
-        rank = uuid.uuid4().int % 90_000 + 10_000
-        status, answer = await call(
-            "PUT", f"{api}/api/strategies/segments/{code}", token, json={**body, "rank": rank}
-        )
-        if status != 409:
-            assert status == 201, answer
-            return rank
-    raise AssertionError("no free rank")
-
-
-def cif_in_arm(segment: str, challenger: bool, percent: int) -> str:
-    while True:
-        cif = fresh_cif()
-        if (split_point(segment, cif) < percent) is challenger:
-            return cif
-
-
-async def holder(api: str, token: str, cif: str) -> dict[str, Any] | None:
-    status, body = await call("GET", f"{api}/api/assignments/customer/{cif}", token)
-    assert status == 200, body
-    open_ = [a for a in body["items"] if a["endedAt"] is None]
-    return open_[0] if open_ else None
-
-
-async def placed_with(api: str, token: str, cif: str, agent: str) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        found = await holder(api, token, cif)
-        return found if found is not None and found["agentId"] == agent else None
-
-    got = await apoll(check, deadline_s=90, what=f"{cif} placed with {agent}")
-    assert isinstance(got, dict)
-    return got
-
-
-async def capacity(api: str, token: str, agent: str, seats: int) -> None:
-    """Set the agent's capacity to their open customers plus `seats`."""
-    status, body = await call("GET", f"{api}/api/assignments/agent/{agent}", token)
-    assert status == 200, body
-    await put(api, token, f"/api/agents/{agent}", {"capacity": len(body["items"]) + seats})
+from tests.integration.strategy_helpers import (
+    capacity,
+    cif_in_arm,
+    holder,
+    placed_with,
+    put,
+    put_segment,
+)
+from tests.integration.workflow_staff import agent_in, fresh_cif, new_team
 
 
 async def test_strategy_places_moves_and_reports(system: Settings, api: str, token: str) -> None:
@@ -346,68 +303,3 @@ async def test_an_administrators_change_is_on_the_audit_trail(
     assert isinstance(found, dict)
     assert found["resourceType"] == "configuration"
     assert found["details"]["method"] == "PUT" and '"priority": 10' in found["details"]["body"]
-
-
-async def test_a_segment_change_reaches_customers_whose_loans_did_not_change(
-    system: Settings, api: str, token: str
-) -> None:
-    tag = uuid.uuid4().hex[:8].upper()
-    product = f"TESTPROD-{tag}"
-    calls_team, visits_team = await new_team(api, token, "calls"), await new_team(api, token, "vis")
-    caller = await agent_in(api, system, token, "agent1", calls_team)
-    visitor = await agent_in(api, system, token, "agent2", visits_team)
-    keeper = await agent_in(api, system, token, "teamlead1", await new_team(api, token, "hand"))
-    for agent in (caller, visitor, keeper):
-        await capacity(api, token, agent, 5)
-    calls, visits = f"CALLS-{tag}", f"VISITS-{tag}"
-    for code, team in ((calls, calls_team), (visits, visits_team)):
-        await put(
-            api, token, f"/api/strategies/{code}", {"name": code, "teamCode": team, "priority": 50}
-        )
-    segment = f"SEG-{tag}"
-    body = {"name": "31-60", "products": [product], "buckets": ["31-60"], "champion": calls}
-    rank = await put_segment(api, token, segment, body)
-    await asyncio.sleep(system.dictionary_cache_seconds + 1)
-    moved, kept = fresh_cif(), fresh_cif()
-    now = datetime.now(UTC)
-    send_core(
-        system,
-        [
-            core_loan(
-                f"LD{uuid.uuid4().hex[:12].upper()}",
-                "5000000",
-                now,
-                cif=cif,
-                dpd=40,
-                product_type=product,
-            )
-            for cif in (moved, kept)
-        ],
-    )
-    await placed_with(api, token, moved, caller)
-    await placed_with(api, token, kept, caller)
-    # A supervisor's own choice for one of them.
-    await assign(api, token, kept, keeper)
-
-    # The administrator gives the segment to the visits team. No loan changes after this.
-    changed = {**body, "champion": visits, "rank": rank}
-    answer = await call("PUT", f"{api}/api/strategies/segments/{segment}", token, json=changed)
-    assert answer[0] == 200, answer
-    # The queue filler (every CRM_STRATEGY_FILL_SECONDS) asks the customers' workers again.
-    placed = await placed_with(api, token, moved, visitor)
-    assert placed["assignedBy"] == "strategy" and visits in placed["reason"], placed
-
-    async def treatment() -> str | None:
-        conn = await asyncpg.connect(system.asyncpg_dsn())
-        try:
-            code = await conn.fetchval(
-                "SELECT strategy_code FROM workflow.customer_treatment WHERE cif = $1", kept
-            )
-        finally:
-            await conn.close()
-        return code if code == visits else None
-
-    await apoll(treatment, deadline_s=90, what="the hand-assigned customer's new treatment")
-    # The hand assignment stands: a strategy change is not a supervisor's decision.
-    still = await holder(api, token, kept)
-    assert still is not None and still["agentId"] == keeper, still
