@@ -29,7 +29,7 @@ from domain.strategy import Book, Facts
 from persistence import placement
 from persistence.retry import retrying
 from persistence.snapshot_cache import SnapshotCache
-from persistence.strategies import load_book
+from persistence.strategies import book_version, load_book
 from streams.app import CrmApp
 from streams.commands import COMMAND_HEADER
 from streams.topics import WORKFLOW_COMMANDS
@@ -135,11 +135,11 @@ class Placer:
     async def decide_again(self, cases: Sequence[Case], now: datetime) -> None:
         """Decide these open cases with the book as it is now (after a strategy change),
         whatever their bucket; a supervisor's hand assignment stands."""
+        if not cases:
+            return
         pool = await self._app.db_pool()
         # Straight from PostgreSQL, not the cache: the change that asked for this must be in.
         book = await retrying(load_book, pool, what="strategies", pool=pool)
-        if not cases:
-            return
         rows = await retrying(
             pool.fetch, _KNOWN, [case.cif for case in cases], what="strategy facts", pool=pool
         )
@@ -163,10 +163,10 @@ class Placer:
         """Ask the workers to decide again up to _ASK_PER_RUN open customers decided before
         the latest change of the segments or strategies; how many were asked."""
         pool = await self._app.db_pool()
-        book = await retrying(load_book, pool, what="strategies", pool=pool)
-        if book.version is None:
+        version = await retrying(book_version, pool, what="strategies' version", pool=pool)
+        if version is None:
             return 0
-        return await retrying(self._ask, pool, book.version, what="re-decide", pool=pool)
+        return await retrying(self._ask, pool, version, what="re-decide", pool=pool)
 
     async def _ask(self, pool: asyncpg.Pool, version: datetime) -> int:
         now = datetime.now(UTC)

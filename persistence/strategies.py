@@ -3,6 +3,7 @@ administrator's reads and writes."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -48,12 +49,20 @@ async def load_book(pool: asyncpg.Pool) -> Book:
         segments = await conn.fetch(
             f"SELECT {SEGMENT_COLUMNS} FROM workflow.strategy_segment WHERE active"
         )
-        # Inactive rows count: retiring a segment is a change too.
-        version = await conn.fetchval(
-            "SELECT greatest((SELECT max(updated_at) FROM workflow.strategy),"
-            " (SELECT max(updated_at) FROM workflow.strategy_segment))"
-        )
+        version = await book_version(conn)
     return Book.of((segment_of(r) for r in segments), (strategy_of(r) for r in strategies), version)
+
+
+async def book_version(conn: asyncpg.Connection | asyncpg.Pool) -> datetime | None:
+    """When a segment or strategy last changed (Book.version); None when there are none.
+
+    Inactive rows count: retiring a segment is a change too.
+    """
+    version: datetime | None = await conn.fetchval(
+        "SELECT greatest((SELECT max(updated_at) FROM workflow.strategy),"
+        " (SELECT max(updated_at) FROM workflow.strategy_segment))"
+    )
+    return version
 
 
 async def all_strategies(pool: asyncpg.Pool) -> list[asyncpg.Record]:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
 from crm.settings import Settings
+from domain.strategy import Arm, Strategy, Treatment
+from persistence import placement
+from persistence.db import create_pool
 from tests.integration.auth_client import call
 from tests.integration.conftest import apoll
 from tests.integration.feed import core_loan, send_core
@@ -86,53 +90,47 @@ async def test_a_segment_change_reaches_customers_whose_loans_did_not_change(
     assert still is not None and still["agentId"] == keeper, still
 
 
-async def test_a_customer_whose_loans_arrive_together_is_placed_once(
-    system: Settings, api: str, token: str
-) -> None:
-    """Two of a customer's loans in one batch: one decision, and the worker keeps going."""
+async def test_one_customer_twice_in_a_batch_is_decided_once(system: Settings) -> None:
+    """Two of a customer's loans in one batch give the placement the customer twice: the
+    last decision is theirs, and the set-based writes do not touch a row twice (which
+    PostgreSQL refuses, and the worker would replay the batch forever)."""
     tag = uuid.uuid4().hex[:8].upper()
-    product = f"TESTPROD-{tag}"
-    team = await new_team(api, token, "twin")
-    agent = await agent_in(api, system, token, "agent1", team)
-    await capacity(api, token, agent, 5)
-    strategy = f"TWIN-{tag}"
-    await put(
-        api, token, f"/api/strategies/{strategy}", {"name": "t", "teamCode": team, "priority": 5}
-    )
-    await put_segment(
-        api, token, f"SEG-{tag}", {"name": "twin", "products": [product], "champion": strategy}
-    )
-    await asyncio.sleep(system.dictionary_cache_seconds + 1)
     cif, now = fresh_cif(), datetime.now(UTC)
-    send_core(
-        system,
-        [
-            core_loan(
-                f"LD{uuid.uuid4().hex[:12].upper()}",
-                amount,
-                now,
-                cif=cif,
-                dpd=dpd,
-                product_type=product,
-            )
-            for amount, dpd in (("5000000", 40), ("7000000", 45))
-        ],
+    first = Treatment(
+        cif, f"SEG-{tag}", Strategy(f"A-{tag}", f"T-{tag}", 10, ("CALL",), 0), Arm.CHAMPION
     )
-    placed = await placed_with(api, token, cif, agent)
-    assert f"SEG-{tag}" in placed["reason"], placed
-    # The worker is still deciding: a later customer is placed too.
-    later = fresh_cif()
-    send_core(
-        system,
-        [
-            core_loan(
-                f"LD{uuid.uuid4().hex[:12].upper()}",
-                "1000000",
-                datetime.now(UTC),
-                cif=later,
-                dpd=40,
-                product_type=product,
-            )
-        ],
+    last = Treatment(
+        cif, f"SEG-{tag}", Strategy(f"B-{tag}", f"T-{tag}", 20, ("SMS",), 0), Arm.CHAMPION
     )
-    await placed_with(api, token, later, agent)
+    published: list[Any] = []
+
+    async def publish(changes: list[Any]) -> None:
+        published.extend(changes)
+
+    pool = await create_pool(system, max_size=1, application_name="crm-test")
+    try:
+        placed = await placement.place(
+            pool, [(cif, "31-60", first), (cif, "61-90", last)], now, publish, now
+        )
+        # The team has no agents: the customer waits, once.
+        assert (placed.assigned, placed.waiting) == (0, 1)
+        treatment = await pool.fetchrow(
+            "SELECT strategy_code, bucket FROM workflow.customer_treatment WHERE cif = $1", cif
+        )
+        assert treatment is not None
+        assert (treatment["strategy_code"], treatment["bucket"]) == (f"B-{tag}", "61-90")
+        decided = await pool.fetch(
+            "SELECT book_version FROM workflow.strategy_decision WHERE cif = $1", cif
+        )
+        assert [r["book_version"] for r in decided] == [now]
+        stays = await pool.fetchval(
+            "SELECT count(*) FROM workflow.customer_treatment_history"
+            " WHERE cif = $1 AND ended_at IS NULL",
+            cif,
+        )
+        assert stays == 1
+    finally:
+        await pool.execute("DELETE FROM workflow.customer_treatment_history WHERE cif = $1", cif)
+        await pool.execute("DELETE FROM workflow.customer_treatment WHERE cif = $1", cif)
+        await pool.execute("DELETE FROM workflow.strategy_decision WHERE cif = $1", cif)
+        await pool.close()
