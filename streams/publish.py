@@ -2,7 +2,7 @@
 
 Events go through their own librdkafka producer, not Faust's buffered one, so the changelog
 and dead-letter sends keep Faust's producer to themselves. Each call waits only for its own
-records: a delivery thread serves librdkafka's callbacks and settles one future per record.
+records: a delivery thread serves librdkafka's callbacks and wakes each caller once.
 Concurrent callers (web requests publishing audit events, agents publishing batches) share
 the producer's batching instead of each waiting for a flush of everything in flight.
 """
@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -39,13 +38,45 @@ class PublishError(RuntimeError):
     """Some events were not acknowledged by the broker; the batch must not be committed."""
 
 
-def _settle(future: asyncio.Future[None], error: KafkaError | None, topic: str | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(PublishError(f"{topic}: {error}"))
+class _Deliveries:
+    """One publish call's records: the loop wakes once, when the broker answered for all.
+
+    librdkafka reports each record from the delivery thread. Waking the event loop per
+    record (a future each, call_soon_threadsafe each) cost a batch of 500 records 500
+    wake-ups; here the delivery thread counts them and wakes the caller once.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._answered = 0
+        self._total: int | None = None  # known once every record was handed to librdkafka
+        self.errors: list[str] = []
+        self.done: asyncio.Future[None] = loop.create_future()
+
+    def expect(self, total: int) -> None:
+        """All `total` records are handed over; called on the loop after the last produce."""
+        with self._lock:
+            self._total = total
+            finished = self._answered == total
+        if finished:
+            self._settle()
+
+    def delivered(self, error: KafkaError | None, message: Message) -> None:
+        """librdkafka's callback, on the delivery thread (or a flush on close)."""
+        with self._lock:
+            if error is not None:
+                self.errors.append(f"{message.topic()}: {error}")
+            self._answered += 1
+            finished = self._answered == self._total
+        if finished:
+            # A closed loop (shutdown) has nobody waiting for this delivery any more.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
 
 
 class EventPublisher:
@@ -85,20 +116,10 @@ class EventPublisher:
         """Send records to several topics; return once the broker acknowledged every one."""
         if not any(batches.values()):
             return
-        loop = asyncio.get_running_loop()
-        futures: list[asyncio.Future[None]] = []
-
-        def on_delivery(future: asyncio.Future[None]) -> Any:
-            def delivered(err: KafkaError | None, msg: Message) -> None:
-                # A closed loop (shutdown) has nobody waiting for this delivery any more.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_settle, future, err, msg.topic())
-
-            return delivered
-
+        deliveries = _Deliveries(asyncio.get_running_loop())
+        total = 0
         for topic, records in batches.items():
             for key, value, *extra in records:
-                future = loop.create_future()
                 headers = extra[0] if extra else None
                 while True:
                     try:
@@ -107,22 +128,20 @@ class EventPublisher:
                             key=key,
                             value=value,
                             headers=headers,
-                            on_delivery=on_delivery(future),
+                            on_delivery=deliveries.delivered,
                         )
                         break
                     except BufferError:
                         # The local queue is full: the delivery thread drains it.
                         await asyncio.sleep(0.01)
-                futures.append(future)
+                total += 1
+        deliveries.expect(total)
         try:
-            results = await asyncio.wait_for(
-                asyncio.gather(*futures, return_exceptions=True), FLUSH_TIMEOUT_SECONDS
-            )
+            await asyncio.wait_for(deliveries.done, FLUSH_TIMEOUT_SECONDS)
         except TimeoutError as exc:
             raise PublishError(f"not acknowledged within {FLUSH_TIMEOUT_SECONDS:.0f}s") from exc
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise PublishError("; ".join(str(f) for f in failures[:3]))
+        if deliveries.errors:
+            raise PublishError("; ".join(deliveries.errors[:3]))
         for topic, records in batches.items():
             PUBLISHED.labels(self._service, topic).inc(len(records))
 
