@@ -5,7 +5,7 @@ Rows deleted in the source (is_deleted) are kept for history and never returned 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +37,11 @@ def _columns(fields: Sequence[str], alias: str) -> str:
 
 @dataclass(frozen=True)
 class CustomerRead:
-    customer: asyncpg.Record
-    phones: Sequence[asyncpg.Record]
-    addresses: Sequence[asyncpg.Record]
-    emails: Sequence[asyncpg.Record]
+    customer: Mapping[str, Any]
+    # Contacts are mappings of column name to JSON value (a date as its ISO text).
+    phones: Sequence[Mapping[str, Any]]
+    addresses: Sequence[Mapping[str, Any]]
+    emails: Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -61,34 +62,61 @@ async def _rows(conn: asyncpg.Connection, sql: str, *args: object) -> list[async
     return rows
 
 
+# A customer's contacts: (column, table, alias, fields, order), read with the customer.
+_CONTACTS = (
+    (
+        "phones",
+        "phone",
+        "p",
+        ("type", "number", "is_primary", "is_verified", "verification_date"),
+        "type",
+    ),
+    (
+        "addresses",
+        "address",
+        "a",
+        (
+            "type",
+            "line1",
+            "line2",
+            "district",
+            "city",
+            "state",
+            "country",
+            "is_primary",
+            "is_verified",
+        ),
+        "type",
+    ),
+    ("emails", "email", "m", ("address", "is_primary", "is_verified"), "address"),
+)
+
+
+def _contacts_sql(column: str, table: str, alias: str, fields: Sequence[str], order: str) -> str:
+    """A jsonb array of one kind of contact, primary first: a column of the customer's row."""
+    pairs = ", ".join(f"'{name}', {alias}.{name}" for name in fields)
+    return (
+        f"(SELECT coalesce(jsonb_agg(jsonb_build_object({pairs})"
+        f" ORDER BY {alias}.is_primary DESC, {alias}.{order}), '[]'::jsonb)"
+        f" FROM {E}.{table} {alias} WHERE {alias}.cif = c.cif AND NOT {alias}.is_deleted)"
+        f" AS {column}"
+    )
+
+
+# One round trip: the page that reads a customer is the most frequent read there is.
+_CUSTOMER_SQL = (
+    f"SELECT {_columns([n.strip() for n in CUSTOMER_COLUMNS.split(',')], 'c')}, "
+    + ", ".join(_contacts_sql(*contact) for contact in _CONTACTS)
+    + f" FROM {E}.customer c WHERE c.cif = $1 AND NOT c.is_deleted"
+)
+
+
 async def customer(conn: asyncpg.Connection, cif: str) -> CustomerRead | None:
     """The customer with its phones, addresses and emails; None if unknown or deleted."""
-    row = await conn.fetchrow(
-        f"SELECT {CUSTOMER_COLUMNS} FROM {E}.customer WHERE cif = $1 AND NOT is_deleted",
-        cif,
-        timeout=READ_TIMEOUT_SECONDS,
-    )
+    row = await conn.fetchrow(_CUSTOMER_SQL, cif, timeout=READ_TIMEOUT_SECONDS)
     if row is None:
         return None
-    phones = await _rows(
-        conn,
-        f"SELECT type, number, is_primary, is_verified, verification_date FROM {E}.phone"
-        " WHERE cif = $1 AND NOT is_deleted ORDER BY is_primary DESC, type",
-        cif,
-    )
-    addresses = await _rows(
-        conn,
-        "SELECT type, line1, line2, district, city, state, country, is_primary, is_verified"
-        f" FROM {E}.address WHERE cif = $1 AND NOT is_deleted ORDER BY is_primary DESC, type",
-        cif,
-    )
-    emails = await _rows(
-        conn,
-        f"SELECT address, is_primary, is_verified FROM {E}.email"
-        " WHERE cif = $1 AND NOT is_deleted ORDER BY is_primary DESC, address",
-        cif,
-    )
-    return CustomerRead(row, phones, addresses, emails)
+    return CustomerRead(row, row["phones"], row["addresses"], row["emails"])
 
 
 async def customer_exists(conn: asyncpg.Connection, cif: str) -> bool:
