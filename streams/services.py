@@ -239,6 +239,18 @@ def build_app(settings: Settings, service: ServiceName) -> CrmApp:
 
     app.task(follow_revocations)
 
+    async def warm_up() -> None:
+        # The first request would otherwise open the pool and learn the topics' leaders:
+        # about half a second, for it and everything queued behind it. Best effort: a
+        # component that is down now is connected to on first use, as before.
+        try:
+            await app.db_pool()
+            await asyncio.to_thread(app.publisher.connect)
+        except Exception as exc:
+            log.warning("warm-up incomplete, connecting on first use instead: %r", exc)
+
+    app.task(warm_up)
+
     watch = HoleWatch(settings)
 
     async def watch_holes() -> None:
