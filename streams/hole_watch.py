@@ -6,8 +6,9 @@ unless the partition is sought back. streams.faust_fixes keeps the commit at tha
 nothing is lost, but the message waits for the next rebalance (the kill tests saw one
 payment of 10,000 wait for good). This watch notices the hole and reads it again.
 
-A hole is: the committed offset C of an assigned partition was never acknowledged, later
-offsets were, and it stays so across two checks. Before acting, the broker is asked what is
+A hole is: the committed offset C of an assigned partition was never acknowledged, though
+later offsets were, or though it was read while the worker handles nothing; and it stays so
+across two checks. Before acting, the broker is asked what is
 at C: a message means it was dropped, and the partition alone is sought back to C, so C
 arrives again (the later ones are replays, which every agent handles idempotently). Nothing
 at C (compaction, a transaction marker) is a gap in the log, and it is marked as one so the
@@ -50,11 +51,18 @@ class Hole:
 
 
 def holes(consumer: Any) -> set[Hole]:
-    """Partitions of this worker whose committed offset was skipped while later ones were acked.
+    """Partitions of this worker whose committed offset was read but never acknowledged.
 
-    Agents acknowledge a partition's messages in offset order (whole batches, see
-    streams.batching), so a later offset acked before the committed one means the committed
-    one was lost, not that it is still being handled — whether Faust still tracks it or not.
+    Two signs, either is enough:
+    - a later offset was acknowledged. Agents acknowledge a partition's messages in offset
+      order (whole batches, see streams.batching), so the committed one was lost, not still
+      being handled — whether Faust still tracks it or not;
+    - the committed offset was read, the log goes on past it, the flow is on (no rebalance)
+      and no message at all is being handled by this worker.
+      A partition's last message has no later one to show it lost; and a stream skips
+      messages without tracking them, so an idle worker with a read, unacknowledged offset
+      has dropped it. (While any batch is in progress a read message may still wait in a
+      stream's queue behind it: the sign is only trusted when nothing is.)
     """
     assigned = consumer.assignment()
     found: set[Hole] = set()
@@ -64,7 +72,34 @@ def holes(consumer: Any) -> set[Hole]:
             continue
         if min(acked) > committed:
             found.add(Hole(tp.topic, tp.partition, committed))
+    if consumer.app.flow_control.is_active() and not consumer._unacked_messages:
+        acking = consumer.app.topics.acks_enabled_for
+        for tp, read in list(consumer._read_offset.items()):
+            committed = consumer._committed_offset.get(tp)
+            if (
+                tp not in assigned
+                or committed is None
+                or read is None
+                or read < committed
+                or consumer._acked.get(tp)
+                or not acking(tp.topic)
+            ):
+                continue
+            # A seek (every rebalance) sets the read offset to the committed one before
+            # anything is read: only a log that goes past it has something left to read.
+            highwater = _highwater(consumer, tp)
+            if highwater is not None and highwater > committed:
+                found.add(Hole(tp.topic, tp.partition, committed))
     return found
+
+
+def _highwater(consumer: Any, tp: TP) -> int | None:
+    """The partition's end offset as the consumer last heard it; None if not yet known."""
+    try:
+        highwater: int | None = consumer.highwater(tp)
+    except Exception:  # aiokafka: IllegalStateError when the partition just went away
+        return None
+    return highwater
 
 
 def _first_offset_from(settings: Settings, hole: Hole) -> int | None:
