@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -27,11 +28,17 @@ class Progress:
         self.started = self._last = clock()
         self.done = 0
         self.rows = 0
+        # Parallel churners count into one progress line.
+        self._lock = threading.Lock()
 
     def add(self, done: int, rows: int = 0) -> None:
-        self.done += done
-        self.rows += rows
-        if self.clock() - self._last >= self.every:
+        with self._lock:
+            self.done += done
+            self.rows += rows
+            due = self.clock() - self._last >= self.every
+            if due:
+                self._last = self.clock()
+        if due:
             self.report()
 
     def elapsed(self) -> float:

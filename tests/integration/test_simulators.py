@@ -17,7 +17,7 @@ from crm.settings import Settings
 from domain.sync_entities import DueSegmentation, Loan, transform
 from domain.t24 import parse_record
 from domain.t24_mapping import load_field_maps_file
-from simulators.churn import churn
+from simulators.churn import churn, churners_for
 from simulators.db import connect_sources
 from simulators.generator import bank_today, generate
 from simulators.keys import CHURN_FIRST_INDEX, MAX_INDEX, IndexRange
@@ -127,3 +127,27 @@ def test_churn_changes_the_population(
     if done["card_update"]:
         assert set(before[CARD_CONTRACT]) != set(after[CARD_CONTRACT])
     assert opened_after - opened_before >= done["new_customer"]
+
+
+def test_parallel_churners_keep_the_sources_consistent(
+    settings: Settings, population: tuple[IndexRange, date]
+) -> None:
+    # Above one churner's share the rate is split over churners with their own connections:
+    # they pick the same rows at times, and what they report must still be what happened.
+    rate = 400
+    assert churners_for(rate) > 1
+    scope, _today = population
+    with connect_sources(settings) as conns:
+        before = {t: rows_in(conns, t, scope) for t in TABLES}
+        opened_before = _count_opened_by_churn(conns)
+    done = churn(settings, rate, duration=3, seed=11, scope=scope)
+    with connect_sources(settings) as conns:
+        after = {t: rows_in(conns, t, scope) for t in TABLES}
+        opened_after = _count_opened_by_churn(conns)
+        _t24_consistent(conns, scope)
+
+    new_loans = {r[0] for r in after[ARRANGEMENT]} - {r[0] for r in before[ARRANGEMENT]}
+    assert len(new_loans) == done["new_loan"]
+    assert len(before[CLIENT_CONTACT]) - len(after[CLIENT_CONTACT]) == done["delete_contact"]
+    assert len(before[REFERENCE]) - len(after[REFERENCE]) == done["delete_reference"]
+    assert opened_after - opened_before == done["new_customer"]
