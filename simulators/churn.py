@@ -317,7 +317,9 @@ def churn(
     progress = Progress("churn", "changes", out=out)
     new_customers = NewCustomers()
     day = today or bank_today(settings.bank_timezone)
-    halt = stop or threading.Event()
+    # Ends every churner: the caller's stop, Ctrl-C, or one churner failing (the rate is
+    # then no longer the one asked for). The caller's own event is only read.
+    halt = threading.Event()
     results: list[Counter[str]] = [Counter() for _ in range(count)]
     failures: list[BaseException] = []
 
@@ -329,11 +331,15 @@ def churn(
                 conns, own, today=day, scope=scope, seed=first_seed + i, new_customers=new_customers
             )
             results[i] = run_paced(
-                churner.step, rate / count, duration=duration, stop=halt, progress=progress
+                churner.step,
+                rate / count,
+                duration=duration,
+                stop=stop if count == 1 else halt,
+                progress=progress,
             )
         except BaseException as exc:
             failures.append(exc)
-            halt.set()  # one churner failing ends the run: the rate is no longer the asked one
+            halt.set()
         finally:
             for conn in conns.values():
                 conn.close()
@@ -348,6 +354,8 @@ def churn(
             for thread in threads:
                 while thread.is_alive():
                     thread.join(0.5)
+                    if stop is not None and stop.is_set():
+                        halt.set()
         except KeyboardInterrupt:
             # Ctrl-C reaches this thread only: stop the churners and report what they made.
             halt.set()
