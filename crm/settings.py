@@ -91,10 +91,6 @@ class Settings(BaseSettings):
     sink_flush_seconds: float = Field(default=0.5, gt=0)
     # Payment notifications are waited for (the payer's receipt, the agent's promise): a
     # payment 202 → readable at 100/s took p50 0.5 s at 0.5 s, 0.16 s at 0.1 s (step intake).
-    # 0.1 s was the default before and was taken back when the lost-message test failed in
-    # 2 of 4 CI runs; the cause was the hole watch's rejoin (streams/hole_watch.py), not the
-    # flush time, and with the watch seeking instead the test passed 12 of 12 runs, 6 of
-    # them at 0.1 s.
     payments_flush_seconds: float = Field(default=0.1, gt=0)
     # A record held for its customer longer than this is reported by verifyRelationships.
     orphan_report_minutes: int = Field(default=60, ge=0)

@@ -8,11 +8,10 @@ payment of 10,000 wait for good). This watch notices the hole and reads it again
 
 A hole is: the committed offset C of an assigned partition was never acknowledged, though
 later offsets were, or though it was read while the worker handles nothing; and it stays so
-across two checks. Before acting, the broker is asked what is
-at C: a message means it was dropped, and the partition alone is sought back to C, so C
-arrives again (the later ones are replays, which every agent handles idempotently). Nothing
-at C (compaction, a transaction marker) is a gap in the log, and it is marked as one so the
-commit can move past it.
+across two checks. Before acting, the broker is asked what is at C: a message means it was
+dropped, and the partition alone is sought back to C, so C arrives again (the later ones are
+replays, which every agent handles idempotently). Nothing at C (compaction, a transaction
+marker) is a gap in the log, and it is marked as one so the commit can move past it.
 
 The watch used to rejoin the group instead, so that Faust would seek every partition to its
 commit. The rebalance that follows suspends the flow and changes the generation: the very

@@ -4,11 +4,15 @@ where a customer is placed."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
+from crm.settings import Settings
 from domain.strategy import split_point
 from tests.integration.auth_client import call
 from tests.integration.conftest import apoll
+from tests.integration.feed import core_loan, send_core
 from tests.integration.workflow_staff import fresh_cif
 
 
@@ -60,3 +64,24 @@ async def capacity(api: str, token: str, agent: str, seats: int) -> None:
     status, body = await call("GET", f"{api}/api/assignments/agent/{agent}", token)
     assert status == 200, body
     await put(api, token, f"/api/agents/{agent}", {"capacity": len(body["items"]) + seats})
+
+
+def new_loans(
+    system: Settings, cifs: Iterable[str], amount: str, *, dpd: int, product: str
+) -> None:
+    """The core system opens each customer a loan of `amount`, `dpd` days past due."""
+    now = datetime.now(UTC)
+    send_core(
+        system,
+        [
+            core_loan(
+                f"LD{uuid.uuid4().hex[:12].upper()}",
+                amount,
+                now,
+                cif=cif,
+                dpd=dpd,
+                product_type=product,
+            )
+            for cif in cifs
+        ],
+    )

@@ -20,8 +20,14 @@ from persistence import placement
 from persistence.db import create_pool
 from tests.integration.auth_client import call
 from tests.integration.conftest import apoll
-from tests.integration.feed import core_loan, send_core
-from tests.integration.strategy_helpers import capacity, holder, placed_with, put, put_segment
+from tests.integration.strategy_helpers import (
+    capacity,
+    holder,
+    new_loans,
+    placed_with,
+    put,
+    put_segment,
+)
 from tests.integration.workflow_staff import agent_in, assign, fresh_cif, new_team
 
 
@@ -46,21 +52,7 @@ async def test_a_segment_change_reaches_customers_whose_loans_did_not_change(
     rank = await put_segment(api, token, segment, body)
     await asyncio.sleep(system.dictionary_cache_seconds + 1)
     moved, kept = fresh_cif(), fresh_cif()
-    now = datetime.now(UTC)
-    send_core(
-        system,
-        [
-            core_loan(
-                f"LD{uuid.uuid4().hex[:12].upper()}",
-                "5000000",
-                now,
-                cif=cif,
-                dpd=40,
-                product_type=product,
-            )
-            for cif in (moved, kept)
-        ],
-    )
+    new_loans(system, (moved, kept), "5000000", dpd=40, product=product)
     await placed_with(api, token, moved, caller)
     await placed_with(api, token, kept, caller)
     # A supervisor's own choice for one of them.

@@ -24,6 +24,7 @@ from tests.integration.strategy_helpers import (
     capacity,
     cif_in_arm,
     holder,
+    new_loans,
     placed_with,
     put,
     put_segment,
@@ -244,20 +245,7 @@ async def test_a_regional_segment_takes_the_customers_of_its_region(
     assert await apoll(lambda: stored_region(system, near), deadline_s=60, what="the region")
     assert await apoll(lambda: stored_region(system, far), deadline_s=60, what="the region")
     await asyncio.sleep(system.dictionary_cache_seconds + 1)
-    send_core(
-        system,
-        [
-            core_loan(
-                f"LD{uuid.uuid4().hex[:12].upper()}",
-                "9000000",
-                now,
-                cif=cif,
-                dpd=15,
-                product_type=product,
-            )
-            for cif in (near, far)
-        ],
-    )
+    new_loans(system, (near, far), "9000000", dpd=15, product=product)
     placed = await placed_with(api, token, near, agent)
     assert f"REGIONAL-{tag}" in placed["reason"]
 
