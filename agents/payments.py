@@ -12,11 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import faust
 from faust.types import EventT, StreamT
 
 from domain.allocation import DEFAULT_ORDER, Component
-from domain.loan_ledger import Decision, LoanLedger, receive, update_core, update_segment
+from domain.loan_ledger import (
+    Decision,
+    LoanLedger,
+    Outcome,
+    receive,
+    update_core,
+    update_segment,
+)
 from domain.payments import PaymentNotification
 from streams import failpoints
 from streams.app import CrmApp
@@ -40,6 +46,7 @@ from streams.topics import (
     SYNC_LOAN,
 )
 from tables.payments import ledger_from_json, ledger_to_json
+from tables.raw import RawKeyedTable
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +63,7 @@ class Handled:
 
 
 def register(
-    app: CrmApp, ledger: faust.Table, order: tuple[Component, ...] = DEFAULT_ORDER
+    app: CrmApp, ledger: RawKeyedTable, order: tuple[Component, ...] = DEFAULT_ORDER
 ) -> None:
     """Attach the payments agents to the payments app."""
     settings = app.settings
@@ -114,7 +121,11 @@ def register(
                 day, due = due_segment_of(codec, account, natural_key, event.message.value)
                 updated = update_segment(current, account, day, due)
                 MESSAGES.labels(app.service_name, event.message.topic, "segment").inc()
-        if updated != current:
+        # A replayed message is decided as a duplicate of what the table holds. That state
+        # may be only in this worker's RocksDB (its changelog entry lost with the crash that
+        # caused the replay), so it is written again before PostgreSQL is.
+        replayed = any(d.outcome is Outcome.DUPLICATE for d in handled.decisions)
+        if updated != current or replayed:
             # Written before the sink: a crash in between replays the message, and the
             # ledger recognises it (duplicate) and hands back the same decision.
             ledger[account] = ledger_to_json(updated)
@@ -131,6 +142,8 @@ def register(
                         await dead_letter(app, event.message, exc)
             # Tests crash here: the ledger holds the batch, PostgreSQL does not yet.
             failpoints.reached("payments.before-sink", sum(len(h.decisions) for h in handled))
+            # PostgreSQL never gets ahead of the ledger's changelog (see RawKeyedTable).
+            await ledger.changelog_durable()
             # Commit order: flush sinks → produce → ack (Faust then commits the offsets).
             now = datetime.now(UTC)
             kept = await sinks.flush(handled, now, restore)

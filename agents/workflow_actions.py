@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import faust
 from faust.types import EventT
 
 from agents.workflow_promises import PromiseDesk
@@ -41,6 +40,7 @@ from streams.workflow_actions import (
     result_from_avro,
     result_row,
 )
+from tables.raw import RawKeyedTable
 from tables.workflow import contacts_from_json, contacts_to_json
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class _Sinks:
 
 
 def record_actions(
-    app: CrmApp, contacts: faust.Table, dictionaries: DictionaryCache, promises: PromiseDesk
+    app: CrmApp, contacts: RawKeyedTable, dictionaries: DictionaryCache, promises: PromiseDesk
 ) -> CommandHandler:
     """The RECORD_ACTION handler of the workflow service's command topic."""
     settings = app.settings
@@ -112,10 +112,10 @@ def record_actions(
                     continue
                 previous = contacts_from_json(contacts.get(action.cif))
                 decision, updated = decide(previous, action, kind_of(snapshot, action), policy, now)
-                if not decision.replay:
-                    # Before the sink: a crash in between replays the command, which the
-                    # state recognises and answers with the same decision.
-                    contacts[action.cif] = contacts_to_json(updated)
+                # Before the sink: a crash in between replays the command, which the state
+                # recognises and answers with the same decision. A replay writes it again:
+                # the state may be only in this worker's RocksDB, its changelog entry lost.
+                contacts[action.cif] = contacts_to_json(updated)
                 handled.append(Handled(event, action, decision.decided))
                 MESSAGES.labels(app.service_name, "actions", decision.decided.status).inc()
                 result = snapshot.result(action.result) if action.result else None
@@ -123,6 +123,8 @@ def record_actions(
                 if recorded and result and result.creates_promise and action.promise:
                     # A replay makes it again, which the book recognises: no second promise.
                     promises.made_with(action)
+        # PostgreSQL never gets ahead of the tables' changelogs (see RawKeyedTable).
+        await contacts.changelog_durable()
         kept = await sinks.write(handled)
         # Committed: wake the requests waiting for these decisions, wherever they wait.
         await announce(await app.db_pool(), [str(h.action.action_id) for h in kept])

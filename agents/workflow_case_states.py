@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import faust
 from faust.types import EventT
 
 from domain.case_dictionary import CaseDictionaries
@@ -39,6 +38,7 @@ from streams.metrics import MESSAGES
 from streams.topics import WORKFLOW_EVENTS
 from streams.workflow_actions import WORKFLOW_EVENT
 from streams.workflow_cases import case_row
+from tables.raw import RawKeyedTable
 from tables.workflow import case_from_json, case_to_json
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class _Sinks:
 
 
 def change_case_states(
-    app: CrmApp, cases: faust.Table, dictionaries: SnapshotCache[CaseDictionaries]
+    app: CrmApp, cases: RawKeyedTable, dictionaries: SnapshotCache[CaseDictionaries]
 ) -> CommandHandler:
     """The CHANGE_CASE_STATUS handler of the workflow service's command topic."""
     codec = codec_for(app.settings)
@@ -115,13 +115,16 @@ def change_case_states(
                     await dead_letter(app, event.message, exc)
                     continue
                 before = case_from_json(cases.get(change.cif))
-                decision, after, replay = decide_change(before, change, snapshot, now)
-                if not replay and after is not None:
-                    # Before the sink: a crash in between replays the command, which the
-                    # case recognises and answers with the same decision.
+                decision, after, _ = decide_change(before, change, snapshot, now)
+                if after is not None:
+                    # Before the sink: a crash in between replays the command, which the case
+                    # recognises and answers with the same decision. A replay writes it again:
+                    # the case may be only in this worker's RocksDB, its changelog entry lost.
                     cases[change.cif] = case_to_json(after)
                 handled.append(Handled(event, change, decision, after))
                 MESSAGES.labels(app.service_name, "case-states", decision.status).inc()
+        # PostgreSQL never gets ahead of the tables' changelogs (see RawKeyedTable).
+        await cases.changelog_durable()
         kept = await sinks.write(handled, now)
         # Committed: wake the requests waiting for these decisions, wherever they wait.
         await announce(await app.db_pool(), [str(h.change.case_action_id) for h in kept])

@@ -40,6 +40,7 @@ from streams.workflow_cases import (
     case_row,
     loan_view,
 )
+from tables.raw import RawKeyedTable
 from tables.workflow import case_from_json, case_to_json
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class CaseDesk:
     """The cases of the customers this worker owns; changes are written and announced per
     batch. Loans open, move and close them; a broken promise raises their priority."""
 
-    def __init__(self, app: CrmApp, cases: faust.Table, placer: Placer | None = None) -> None:
+    def __init__(self, app: CrmApp, cases: RawKeyedTable, placer: Placer | None = None) -> None:
         self._app = app
         self._cases = cases
         self._placer = placer
@@ -154,6 +155,8 @@ class CaseDesk:
         changed, self._changed = self._changed, []
         if not changed:
             return
+        # PostgreSQL never gets ahead of the tables' changelogs (see RawKeyedTable).
+        await self._cases.changelog_durable()
         pool = await self._app.db_pool()
         if self._sink is None:
             self._sink = PostgresSink(

@@ -43,6 +43,7 @@ from streams.workflow_promises import (
     promise_event,
     promise_row,
 )
+from tables.raw import RawKeyedTable
 from tables.workflow import book_from_json, book_to_json
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class _Made:
 class PromiseDesk:
     """The promise books of the customers this worker owns; changes are flushed per batch."""
 
-    def __init__(self, app: CrmApp, books: faust.Table, cases: CaseDesk) -> None:
+    def __init__(self, app: CrmApp, books: RawKeyedTable, cases: CaseDesk) -> None:
         self._app = app
         self._books = books
         # A broken promise raises the priority of the customer's case (same worker, same key).
@@ -149,6 +150,8 @@ class PromiseDesk:
 
     async def flush(self, now: datetime) -> None:
         """Write the changed promises (only forward, by version) and publish their events."""
+        # PostgreSQL never gets ahead of the tables' changelogs (see RawKeyedTable).
+        await self._books.changelog_durable()
         await self._flush_payments()
         made, self._made = self._made, []
         if not made:
@@ -273,7 +276,7 @@ def forward_payments(app: CrmApp) -> None:
         )
 
 
-def watch_due_dates(app: CrmApp, books: faust.Table, desk: PromiseDesk) -> None:
+def watch_due_dates(app: CrmApp, books: RawKeyedTable, desk: PromiseDesk) -> None:
     """Every few minutes, ask each local customer whose open promise is past due to break it.
 
     The ask is a PROMISE_DUE command, so the break happens in the customer's worker, in

@@ -98,6 +98,9 @@ class LoanLedger:
     segments: Mapping[date, Due] = field(default_factory=dict)
     pending: tuple[Applied, ...] = ()
     suspense: tuple[PaymentNotification, ...] = ()
+    # What the current core record released from suspense, to report again if that record
+    # is delivered again (a replay after a crash that PostgreSQL may not have seen).
+    released: tuple[PaymentNotification, ...] = ()
 
     def outstanding(self) -> Decimal | None:
         if self.core is None:
@@ -136,18 +139,7 @@ def receive(
         if known.content_hash != digest:
             reason = "REFERENCE_REUSED_WITH_DIFFERENT_CONTENT"
             return Decision(n, Outcome.CONFLICT, None, known.version, reason=reason), current
-        lines = next(
-            (p.allocation for p in current.pending if p.reference == n.reference_number), ()
-        )
-        cif = current.core.cif if current.core else n.cif
-        reverses = None
-        if n.kind is Kind.REVERSAL and known.status is Status.APPLIED:
-            original = current.references[n.original_reference_number or ""]
-            reverses = (n.original_reference_number or "", original.version)
-        decision = Decision(
-            n, Outcome.DUPLICATE, known.status, known.version, lines, known.reason, cif, reverses
-        )
-        return decision, current
+        return _duplicate(current, n, known), current
     if n.kind is Kind.REVERSAL:
         return _reverse(current, n, digest)
     if not _takes_payments(current):
@@ -159,6 +151,19 @@ def receive(
         )
         return Decision(n, Outcome.SUSPENDED, Status.SUSPENSE, 1, cif=n.cif), held
     return _apply(current, n, digest, version=1, order=order)
+
+
+def _duplicate(current: LoanLedger, n: PaymentNotification, known: Seen) -> Decision:
+    """The decision taken for `n` before, as it stands now."""
+    lines = next((p.allocation for p in current.pending if p.reference == n.reference_number), ())
+    cif = current.core.cif if current.core else n.cif
+    reverses = None
+    if n.kind is Kind.REVERSAL and known.status is Status.APPLIED:
+        original = current.references[n.original_reference_number or ""]
+        reverses = (n.original_reference_number or "", original.version)
+    return Decision(
+        n, Outcome.DUPLICATE, known.status, known.version, lines, known.reason, cif, reverses
+    )
 
 
 def _apply(
@@ -208,15 +213,20 @@ def update_core(
     contains (paid before its as-of time) leave `pending`.
     """
     current = ledger or LoanLedger(account_number=account_number)
+    if core is not None and core == current.core:
+        again = [
+            _duplicate(current, n, current.references[n.reference_number]) for n in current.released
+        ]
+        return again, current
     if core is not None and current.core is not None and core.as_of < current.core.as_of:
         return [], current
     if core is None:
-        return [], replace(current, core=None)
+        return [], replace(current, core=None, released=())
     kept = tuple(p for p in current.pending if p.paid_at > core.as_of)
-    updated = replace(current, core=core, pending=kept)
+    updated = replace(current, core=core, pending=kept, released=())
     released: list[Decision] = []
     if _takes_payments(updated) and updated.suspense:
-        held, updated = updated.suspense, replace(updated, suspense=())
+        held, updated = updated.suspense, replace(updated, suspense=(), released=updated.suspense)
         for n in held:
             seen = updated.references[n.reference_number]
             decision, updated = _apply(

@@ -7,18 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 import faust
-from faust.tables import Table
 
 from domain.allocation import AllocationLine, Component, Due
 from domain.loan_ledger import Applied, CoreLoan, LoanLedger, Seen, Status
 from domain.payments import PaymentNotification
 from streams.payments import notification_from_avro, notification_to_avro
-from tables.raw import raw_keyed_table
+from tables.raw import RawKeyedTable, raw_keyed_table
 
 LEDGER_TABLE = "loan-ledger"
 
 
-def loan_ledger(app: faust.App) -> Table:
+def loan_ledger(app: faust.App) -> RawKeyedTable:
     """Per-loan payment ledger keyed by account number, co-partitioned with notifications."""
     return raw_keyed_table(app, LEDGER_TABLE)
 
@@ -124,6 +123,7 @@ def ledger_to_json(ledger: LoanLedger) -> dict[str, Any]:
             for p in ledger.pending
         ],
         "suspense": [_notification_to_json(n) for n in ledger.suspense],
+        "released": [_notification_to_json(n) for n in ledger.released],
     }
 
 
@@ -161,4 +161,5 @@ def ledger_from_json(value: dict[str, Any] | None) -> LoanLedger | None:
             for p in value.get("pending", [])
         ),
         suspense=tuple(_notification_from_json(n) for n in value.get("suspense", [])),
+        released=tuple(_notification_from_json(n) for n in value.get("released", [])),
     )

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import faust
-from faust.tables import Table
 
 from domain.action_decision import ContactState, Decided, Status
 from domain.case_dictionary import FIRST_STATE, FIRST_SUBSTATE
@@ -15,12 +14,12 @@ from domain.case_states import CaseDecision, ChangeStatus, Refusal
 from domain.cases import Case, CaseStatus, LoanView
 from domain.contact_rules import Attempt, Rule
 from domain.promises import Book, Promise, PromiseStatus
-from tables.raw import raw_keyed_table
+from tables.raw import RawKeyedTable, raw_keyed_table
 
 CONTACTS_TABLE = "customer-contacts"
 
 
-def customer_contacts(app: faust.App) -> Table:
+def customer_contacts(app: faust.App) -> RawKeyedTable:
     """Per-customer contact attempts and decisions keyed by CIF, co-partitioned with commands."""
     return raw_keyed_table(app, CONTACTS_TABLE)
 
@@ -61,7 +60,7 @@ def contacts_from_json(value: dict[str, Any] | None) -> ContactState | None:
 PROMISES_TABLE = "customer-promises"
 
 
-def customer_promises(app: faust.App) -> Table:
+def customer_promises(app: faust.App) -> RawKeyedTable:
     """Per-customer promise book keyed by CIF, co-partitioned with the commands."""
     return raw_keyed_table(app, PROMISES_TABLE)
 
@@ -118,12 +117,12 @@ CASES_TABLE = "customer-cases"
 LOAN_OWNERS_TABLE = "past-due-loan-owners"
 
 
-def customer_cases(app: faust.App) -> Table:
+def customer_cases(app: faust.App) -> RawKeyedTable:
     """Per-customer case (past-due loans) keyed by CIF, co-partitioned with the commands."""
     return raw_keyed_table(app, CASES_TABLE)
 
 
-def past_due_loan_owners(app: faust.App) -> Table:
+def past_due_loan_owners(app: faust.App) -> RawKeyedTable:
     """Account → CIF of loans that were past due, co-partitioned with sync.loan: a deleted
     loan's tombstone names no customer, this does."""
     return raw_keyed_table(app, LOAN_OWNERS_TABLE)

@@ -14,17 +14,39 @@ from confluent_kafka.admin import AdminClient
 from ldap3 import Connection, Server
 
 from crm.settings import Settings, get_settings
-from runtime import samba
-from runtime.manager import up
+from runtime import processes, samba
+from runtime.manager import COMPONENTS, up
 from runtime.topics import create_topics
 
 T = TypeVar("T")
+# How much of a down component's log the failure summary shows.
+LOG_TAIL_LINES = 60
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.path):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After failures, show which components are down and how their logs end.
+
+    CI keeps only the test output; a service that died mid-run fails every later test that
+    needs it, and its log is the one place that says why.
+    """
+    if not terminalreporter.stats.get("failed") and not terminalreporter.stats.get("error"):
+        return
+    settings = get_settings()
+    for component in COMPONENTS:
+        _, state, detail = component.state(settings)
+        if state == "healthy":
+            continue
+        terminalreporter.section(f"{component.name} is {state} {detail}".strip())
+        log = processes.log_file(settings, component.name)
+        if log.exists():
+            for line in log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]:
+                terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

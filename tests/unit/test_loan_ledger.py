@@ -132,6 +132,23 @@ def test_unknown_loan_holds_the_payment_in_suspense_until_the_loan_arrives() -> 
     assert ledger.outstanding() == D("48500000")
 
 
+def test_the_same_core_record_again_reports_its_release_again() -> None:
+    """A replay after a crash: the table may hold the release PostgreSQL never got."""
+    _, held = receive(None, payment())
+    record = core("50000000", NOW - timedelta(hours=5))
+    released, ledger = update_core(held, ACCOUNT, record)
+    again, unchanged = update_core(ledger, ACCOUNT, record)
+    assert unchanged == ledger
+    assert [(d.outcome, d.status, d.version) for d in again] == [
+        (Outcome.DUPLICATE, Status.APPLIED, 2)
+    ]
+    assert again[0].allocation == released[0].allocation
+    assert ledger_from_json(ledger_to_json(ledger)) == ledger
+
+    later, ledger = update_core(ledger, ACCOUNT, core("48500000", NOW))
+    assert later == [] and ledger.released == ()
+
+
 def test_a_closed_loan_takes_no_payment() -> None:
     _, ledger = update_core(None, ACCOUNT, core("0", NOW - timedelta(hours=5), status="CLOSED"))
     decision, _ = receive(ledger, payment())
