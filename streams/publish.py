@@ -54,6 +54,9 @@ class _Deliveries:
         self._answered = 0
         self._total: int | None = None  # known once every record was handed to librdkafka
         self.errors: list[str] = []
+        # The highest offset acknowledged per (topic, partition).
+        self.offsets: dict[tuple[str, int], int] = {}
+        self.counts: dict[str, int] = {}
         self.done: asyncio.Future[None] = loop.create_future()
 
     def expect(self, total: int) -> None:
@@ -69,6 +72,9 @@ class _Deliveries:
         with self._lock:
             if error is not None:
                 self.errors.append(f"{message.topic()}: {error}")
+            else:
+                where = (message.topic() or "", message.partition() or 0)
+                self.offsets[where] = max(self.offsets.get(where, -1), message.offset() or 0)
             self._answered += 1
             finished = self._answered == self._total
         if finished:
@@ -123,10 +129,19 @@ class EventPublisher:
         """Send keyed records (None: a tombstone) and return once every one is acknowledged."""
         await self.publish_many({topic: records})
 
-    async def publish_many(self, batches: Mapping[str, Sequence[Record]]) -> None:
-        """Send records to several topics; return once the broker acknowledged every one."""
-        if not any(batches.values()):
-            return
+    async def publish_many(
+        self, batches: Mapping[str, Sequence[Record]]
+    ) -> dict[tuple[str, int], int]:
+        """Send records to several topics; return once the broker acknowledged every one,
+        with the highest offset acknowledged per (topic, partition)."""
+        return await self.acknowledged(await self.send(batches))
+
+    async def send(self, batches: Mapping[str, Sequence[Record]]) -> _Deliveries:
+        """Hand records to librdkafka in order, without waiting for the broker.
+
+        Two sends made one after the other keep their order on each partition (idempotent
+        producer), even while the first is still unacknowledged.
+        """
         deliveries = _Deliveries(asyncio.get_running_loop())
         total = 0
         for topic, records in batches.items():
@@ -146,15 +161,21 @@ class EventPublisher:
                         # The local queue is full: the delivery thread drains it.
                         await asyncio.sleep(0.01)
                 total += 1
+            deliveries.counts[topic] = deliveries.counts.get(topic, 0) + len(records)
         deliveries.expect(total)
+        return deliveries
+
+    async def acknowledged(self, deliveries: _Deliveries) -> dict[tuple[str, int], int]:
+        """Wait for the broker to answer for every record of a send; raise if one failed."""
         try:
-            await asyncio.wait_for(deliveries.done, FLUSH_TIMEOUT_SECONDS)
+            await asyncio.wait_for(asyncio.shield(deliveries.done), FLUSH_TIMEOUT_SECONDS)
         except TimeoutError as exc:
             raise PublishError(f"not acknowledged within {FLUSH_TIMEOUT_SECONDS:.0f}s") from exc
         if deliveries.errors:
             raise PublishError("; ".join(deliveries.errors[:3]))
-        for topic, records in batches.items():
-            PUBLISHED.labels(self._service, topic).inc(len(records))
+        for topic, n in deliveries.counts.items():
+            PUBLISHED.labels(self._service, topic).inc(n)
+        return dict(deliveries.offsets)
 
     def close(self) -> None:
         self._closed.set()

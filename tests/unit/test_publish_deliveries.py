@@ -12,16 +12,27 @@ from streams.publish import _Deliveries
 
 
 class _Message:
+    def __init__(self, partition: int, offset: int) -> None:
+        self._partition, self._offset = partition, offset
+
     def topic(self) -> str:
         return "payments.events"
 
+    def partition(self) -> int:
+        return self._partition
 
-def _answer(deliveries: _Deliveries, n: int, error: Any = None) -> None:
+    def offset(self) -> int:
+        return self._offset
+
+
+def _answer(
+    deliveries: _Deliveries, n: int, error: Any = None, partition: int = 0, first: int = 0
+) -> None:
     """Deliver n records from another thread, as librdkafka's delivery thread does."""
 
     def serve() -> None:
-        for _ in range(n):
-            deliveries.delivered(error, _Message())  # type: ignore[arg-type]
+        for i in range(n):
+            deliveries.delivered(error, _Message(partition, first + i))  # type: ignore[arg-type]
 
     thread = threading.Thread(target=serve)
     thread.start()
@@ -67,3 +78,13 @@ async def test_nothing_is_settled_before_every_record_is_answered(early: int) ->
     _answer(deliveries, 3)
     await asyncio.sleep(0.01)
     assert not deliveries.done.done()
+
+
+async def test_the_highest_acknowledged_offset_of_each_partition_is_kept() -> None:
+    deliveries = _Deliveries(asyncio.get_running_loop())
+    _answer(deliveries, 3, partition=1, first=40)
+    _answer(deliveries, 2, partition=0, first=7)
+    _answer(deliveries, 1, error="broker down", partition=0, first=99)
+    deliveries.expect(6)
+    await asyncio.wait_for(deliveries.done, 1)
+    assert deliveries.offsets == {("payments.events", 1): 42, ("payments.events", 0): 8}
