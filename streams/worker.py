@@ -5,10 +5,12 @@ from __future__ import annotations
 import faust
 
 from crm.settings import ServiceName, Settings
+from streams import gc_pauses
 from streams.services import build_app
 
 
 def run_worker(settings: Settings, service: ServiceName) -> int:
+    gc_pauses.watch()
     app = build_app(settings, service)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), override_logging=False)
     worker.execute_from_commandline()
