@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import aiohttp
+import asyncpg
 
 from bench.api import admin_token
 from bench.lag import drained
@@ -29,6 +30,15 @@ WEBHOOK = "/api/payments/notification"
 CHANNEL = "MOBILE"
 # One loan per this many payments: the load spreads over every partition.
 PAYMENTS_PER_LOAN = 20
+# Payments go to the synced bank's open loans, as a gateway's would: applied and allocated,
+# not held in suspense. Only without such loans (an empty database) do they go to invented
+# loans, which the service holds in suspense.
+KNOWN_LOANS = 5_000
+_KNOWN_LOANS_SQL = """
+SELECT account_number FROM sync_entities.loan
+WHERE NOT is_deleted AND status = 'OPEN' AND currency = 'VND'
+ORDER BY random() LIMIT $1
+"""
 # Payments watched until readable, per second of load, whatever the rate.
 SAMPLES_PER_SECOND = 50
 # A sample not readable by then counts as slower than every other.
@@ -48,11 +58,25 @@ def _secret(settings: Settings) -> str:
     return (settings.payment_webhook_secrets_path / CHANNEL).read_text().splitlines()[0].strip()
 
 
-def _body(tag: str, n: int) -> bytes:
+async def _known_loans(settings: Settings) -> list[str]:
+    conn = await asyncpg.connect(settings.asyncpg_dsn())
+    try:
+        return [r["account_number"] for r in await conn.fetch(_KNOWN_LOANS_SQL, KNOWN_LOANS)]
+    finally:
+        await conn.close()
+
+
+def _loan(tag: str, n: int, loans: list[str]) -> str:
+    if loans:
+        return loans[n % len(loans)]
+    return f"LD{tag}{n // PAYMENTS_PER_LOAN:06d}"
+
+
+def _body(tag: str, n: int, loans: list[str]) -> bytes:
     return json.dumps(
         {
             "referenceNumber": f"{tag}-{n}",
-            "loanAccountNumber": f"LD{tag}{n // PAYMENTS_PER_LOAN:06d}",
+            "loanAccountNumber": _loan(tag, n, loans),
             "amount": "150000",
             "currency": "VND",
             "paidAt": "2026-11-20T10:15:00+07:00",
@@ -62,9 +86,15 @@ def _body(tag: str, n: int) -> bytes:
 
 
 async def _post(
-    session: aiohttp.ClientSession, url: str, secret: str, tag: str, n: int, seen: _Intake
+    session: aiohttp.ClientSession,
+    url: str,
+    secret: str,
+    tag: str,
+    n: int,
+    seen: _Intake,
+    loans: list[str],
 ) -> None:
-    body = _body(tag, n)
+    body = _body(tag, n, loans)
     now = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -86,7 +116,9 @@ async def _post(
         seen.refused[status] = seen.refused.get(status, 0) + 1
 
 
-async def _saturate(api: str, secret: str, seconds: float, clients: int) -> _Intake:
+async def _saturate(
+    api: str, secret: str, seconds: float, clients: int, loans: list[str]
+) -> _Intake:
     """Closed loop: `clients` gateways each send the next notification as soon as answered."""
     seen = _Intake()
     tag = f"BI{uuid.uuid4().hex[:8].upper()}"
@@ -95,7 +127,7 @@ async def _saturate(api: str, secret: str, seconds: float, clients: int) -> _Int
 
     async def client(session: aiohttp.ClientSession) -> None:
         while time.perf_counter() < stop:
-            await _post(session, api + WEBHOOK, secret, tag, next(counter), seen)
+            await _post(session, api + WEBHOOK, secret, tag, next(counter), seen, loans)
 
     async def report() -> None:
         begin = time.perf_counter()
@@ -115,7 +147,13 @@ async def _saturate(api: str, secret: str, seconds: float, clients: int) -> _Int
 
 
 async def _visible_latencies(
-    settings: Settings, api: str, token: str, secret: str, rate: float, seconds: float
+    settings: Settings,
+    api: str,
+    token: str,
+    secret: str,
+    rate: float,
+    seconds: float,
+    loans: list[str],
 ) -> tuple[_Intake, Visible]:
     """Open loop at `rate`/s; SAMPLES_PER_SECOND accepted payments a second are watched
     until readable (bench.visibility)."""
@@ -131,7 +169,7 @@ async def _visible_latencies(
     ):
 
         async def send(n: int) -> None:
-            await _post(session, api + WEBHOOK, secret, tag, n, seen)
+            await _post(session, api + WEBHOOK, secret, tag, n, seen, loans)
             ref = f"{tag}-{n}"
             if n % sample_every == 0 and ref in seen.accepted_at:
                 watch.expect(ref, seen.accepted_at[ref])
@@ -153,7 +191,7 @@ def _refusals(seen: _Intake) -> str:
 
 
 async def _sustainable(
-    settings: Settings, api: str, token: str, secret: str, seconds: float
+    settings: Settings, api: str, token: str, secret: str, seconds: float, loans: list[str]
 ) -> Result:
     """The highest of a few steady rates at which 202 → readable stays under 1 s at p99:
     what this machine can take with the latency the goal asks for."""
@@ -161,7 +199,7 @@ async def _sustainable(
     best = 0.0
     for rate in SUSTAINABLE_RATES:
         await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
-        _, visible = await _visible_latencies(settings, api, token, secret, rate, seconds)
+        _, visible = await _visible_latencies(settings, api, token, secret, rate, seconds, loans)
         p99 = visible.quantile_ms(0.99)
         tried.append(f"{rate:.0f}/s: p50 {visible.quantile_ms(0.5):,.0f}, p99 {p99:,.0f} ms")
         if p99 < 1000:
@@ -189,11 +227,15 @@ def intake_costs(
     secret = _secret(settings)
 
     async def run() -> list[Result]:
-        saturated = await _saturate(api, secret, seconds, clients)
+        loans = await _known_loans(settings)
+        to = f"{len(loans):,} open loans of the synced bank" if loans else "unknown loans"
+        saturated = await _saturate(api, secret, seconds, clients, loans)
         token = await admin_token(api, admin_password)
         # The saturating burst is still being applied: latency is measured from an empty queue.
         await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
-        steady, visible = await _visible_latencies(settings, api, token, secret, rate, seconds)
+        steady, visible = await _visible_latencies(
+            settings, api, token, secret, rate, seconds, loans
+        )
         results = [
             Result(
                 "webhook notifications accepted (202), saturated",
@@ -202,7 +244,8 @@ def intake_costs(
                 limit=pgbench_tps,
                 limit_source="pgbench single-row inserts" if pgbench_tps else "",
                 note=(
-                    f"{clients} clients for {seconds:.0f}s; {_refusals(saturated)}; goal ≥ 3,000/s"
+                    f"{clients} clients for {seconds:.0f}s, to {to}; {_refusals(saturated)};"
+                    " goal ≥ 3,000/s"
                 ),
             )
         ]
@@ -220,7 +263,7 @@ def intake_costs(
                     note=note,
                 )
             )
-        results.append(await _sustainable(settings, api, token, secret, seconds / 2))
+        results.append(await _sustainable(settings, api, token, secret, seconds / 2, loans))
         return results
 
     return asyncio.run(run())
