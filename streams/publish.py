@@ -134,6 +134,8 @@ class EventPublisher:
     ) -> dict[tuple[str, int], int]:
         """Send records to several topics; return once the broker acknowledged every one,
         with the highest offset acknowledged per (topic, partition)."""
+        if not any(batches.values()):
+            return {}
         return await self.acknowledged(await self.send(batches))
 
     async def send(self, batches: Mapping[str, Sequence[Record]]) -> _Deliveries:
@@ -168,7 +170,7 @@ class EventPublisher:
     async def acknowledged(self, deliveries: _Deliveries) -> dict[tuple[str, int], int]:
         """Wait for the broker to answer for every record of a send; raise if one failed."""
         try:
-            await asyncio.wait_for(asyncio.shield(deliveries.done), FLUSH_TIMEOUT_SECONDS)
+            await asyncio.wait_for(deliveries.done, FLUSH_TIMEOUT_SECONDS)
         except TimeoutError as exc:
             raise PublishError(f"not acknowledged within {FLUSH_TIMEOUT_SECONDS:.0f}s") from exc
         if deliveries.errors:

@@ -59,11 +59,13 @@ class RawKeyedTable(Table):
         key_bytes, value_bytes = message.key, message.value
         if not isinstance(key_bytes, bytes) or not isinstance(value_bytes, bytes | None):
             raise TypeError(f"table {self.name} serialised to {type(key_bytes)}, not bytes")
-        if partition is None:
-            # The producer's murmur2 on the raw key: the partition of the source message.
-            count = self.changelog_topic.partitions or self.app.conf.topic_partitions
-            partition = partition_for(key_bytes, count)
-        fut.message = message._replace(partition=partition)
+        # The producer's murmur2 on the raw key (the partition of the source message) is
+        # where the entry goes; the producer takes no other.
+        count = self.changelog_topic.partitions or self.app.conf.topic_partitions
+        keyed = partition_for(key_bytes, count)
+        if partition is not None and partition != keyed:
+            raise ValueError(f"table {self.name}: key {key!r} belongs to partition {keyed}")
+        fut.message = message._replace(partition=keyed)
         if not self._unsent:
             # Sent right after this step of the loop, for writers that never wait for it.
             asyncio.get_running_loop().call_soon(self._send_unsent)
@@ -79,9 +81,7 @@ class RawKeyedTable(Table):
         task.add_done_callback(self._sent)
 
     def _sent(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled():
-            self._sends.discard(task)
-        elif task.exception() is None:
+        if task.cancelled() or task.exception() is None:
             self._sends.discard(task)
         else:
             # Kept: the next changelog_durable raises it.
