@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from crm.settings import Settings
+from runtime.processes import RuntimeStartError
 
 HERE = Path(__file__).resolve().parent
 KAFKA_POM = HERE / "kafka" / "pom.xml"
@@ -122,7 +123,7 @@ def _resolve(settings: Settings, pom: Path, out: Path, what: str, props: dict[st
         result = subprocess.run(command, stdout=sink, stderr=subprocess.STDOUT)
     if result.returncode != 0:
         print("failed", flush=True)
-        raise RuntimeError(f"Maven could not resolve {what} jars; see {log}")
+        raise RuntimeStartError(f"Maven could not resolve {what} jars", log)
     marker.touch()
     print(f"done in {time.monotonic() - started:.0f}s", flush=True)
 

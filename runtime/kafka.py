@@ -75,7 +75,7 @@ def _format_storage(settings: Settings, config: Path) -> None:
     with log.open("ab") as sink:
         result = subprocess.run(command, stdout=sink, stderr=subprocess.STDOUT)
     if result.returncode != 0:
-        raise processes.RuntimeStartError(f"formatting Kafka storage failed; see {log}")
+        raise processes.RuntimeStartError("formatting Kafka storage failed", log)
 
 
 def marker(settings: Settings) -> str:

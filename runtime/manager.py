@@ -103,6 +103,9 @@ def up(settings: Settings, only: list[str] | None) -> int:
                 raise RuntimeError("the Debezium connectors could not be applied")
     except (processes.RuntimeStartError, RuntimeError, OSError) as exc:
         print(f"\nup failed: {exc}")
+        if isinstance(exc, processes.RuntimeStartError) and exc.log is not None:
+            print(f"--- last lines of {exc.log} ---")
+            print("\n".join(processes.log_tail(exc.log)))
         return 1
     print_summary(settings, names)
     return 0

@@ -14,7 +14,24 @@ from runtime.ownership import child_env
 
 
 class RuntimeStartError(RuntimeError):
-    """A component did not become healthy in time."""
+    """A component did not start; `log` names the file that says why, when there is one."""
+
+    def __init__(self, message: str, log: Path | None = None) -> None:
+        super().__init__(f"{message}; see {log}" if log is not None else message)
+        self.log = log
+
+
+def log_tail(path: Path, lines: int = 40) -> list[str]:
+    """The last lines of a log, for a failure report that must stand on its own (CI keeps
+    only what the command printed, not var/log)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 64 * 1024))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.splitlines()[-lines:]
 
 
 def log_file(settings: Settings, name: str) -> Path:
@@ -177,11 +194,10 @@ def wait_until(
 ) -> None:
     """Poll the predicate until true; raise naming the log to read when the deadline passes."""
     deadline = time.monotonic() + timeout
-    hint = f"; see {log}" if log is not None else ""
     while time.monotonic() < deadline:
         if predicate():
             return
         if alive is not None and not alive():
-            raise RuntimeStartError(f"{what}: the process exited{hint}")
+            raise RuntimeStartError(f"{what}: the process exited", log)
         time.sleep(0.5)
-    raise RuntimeStartError(f"{what}: not ready after {timeout:.0f}s{hint}")
+    raise RuntimeStartError(f"{what}: not ready after {timeout:.0f}s", log)

@@ -91,7 +91,7 @@ def _run_seed(settings: Settings, job: Mapping[str, object], what: str) -> None:
             cwd=root(settings),
         )
     if result.returncode != 0:
-        raise processes.RuntimeStartError(f"Samba {what} failed; see {log}")
+        raise processes.RuntimeStartError(f"Samba {what} failed", log)
 
 
 def provision(settings: Settings) -> None:
