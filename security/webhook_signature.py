@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -99,28 +100,39 @@ def verify(
     return channel
 
 
+# How long a channel's secrets are used before the file is looked at again. A stat on every
+# notification was about 5% of the payments loop at saturation; a rotation written by the
+# operator is still taken within a second.
+RECHECK_SECONDS = 1.0
+
+
 @dataclass
 class SecretFiles:
     """Each channel's secrets from `<directory>/<CHANNEL>`, re-read when the file changes."""
 
     directory: Path
-    _cache: dict[Channel, tuple[tuple[int, int, int], tuple[str, ...]]] = field(
+    clock: Callable[[], float] = time.monotonic
+    _cache: dict[Channel, tuple[float, tuple[int, int, int] | None, tuple[str, ...]]] = field(
         default_factory=dict, repr=False
     )
 
     def __call__(self, channel: Channel) -> tuple[str, ...]:
+        now = self.clock()
+        cached = self._cache.get(channel)
+        if cached is not None and now - cached[0] < RECHECK_SECONDS:
+            return cached[2]
         path = self.directory / channel.value
         try:
             stat = path.stat()
         except FileNotFoundError:
-            self._cache.pop(channel, None)
+            self._cache[channel] = (now, None, ())
             return ()
         # Size and inode too: two writes within one mtime tick, or a file renamed into place.
         version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-        cached = self._cache.get(channel)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        if cached is not None and cached[1] == version:
+            self._cache[channel] = (now, version, cached[2])
+            return cached[2]
         lines = (line.strip() for line in path.read_text().splitlines())
         values = tuple(line for line in lines if line)[:MAX_SECRETS]
-        self._cache[channel] = (version, values)
+        self._cache[channel] = (now, version, values)
         return values

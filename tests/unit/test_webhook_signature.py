@@ -14,6 +14,7 @@ from crm.settings import Settings
 from domain.payments import Channel
 from runtime.webhook_secrets import ensure_webhook_secrets
 from security.webhook_signature import (
+    RECHECK_SECONDS,
     GATEWAY_CHANNELS,
     Refusal,
     SecretFiles,
@@ -133,15 +134,29 @@ def test_manual_is_never_a_gateway_channel(tmp_path: Path) -> None:
     assert caught.value.reason is Refusal.CHANNEL_UNKNOWN
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def after_recheck(self) -> None:
+        self.now += RECHECK_SECONDS
+
+
 def test_secret_files_follow_a_rotation_without_restart(tmp_path: Path) -> None:
-    files = SecretFiles(tmp_path)
+    clock = _Clock()
+    files = SecretFiles(tmp_path, clock=clock)
     path = tmp_path / "MOBILE"
     assert files(Channel.MOBILE) == ()
     path.write_text("old-secret\n")
+    clock.after_recheck()
     assert files(Channel.MOBILE) == ("old-secret",)
 
     # The operator puts the new secret first and keeps the old one second.
     path.write_text("new-secret\nold-secret\n")
+    clock.after_recheck()
     assert files(Channel.MOBILE) == ("new-secret", "old-secret")
     for secret in ("new-secret", "old-secret"):
         head = headers(secret)
@@ -151,8 +166,25 @@ def test_secret_files_follow_a_rotation_without_restart(tmp_path: Path) -> None:
     before = path.stat()
     path.write_text("new-secret\n")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    clock.after_recheck()
     with pytest.raises(SignatureRefused):
         verify(headers("old-secret"), BODY, files, now=NOW, tolerance_seconds=TOLERANCE)
+
+
+def test_secrets_are_looked_up_again_only_after_the_recheck_interval(tmp_path: Path) -> None:
+    clock = _Clock()
+    files = SecretFiles(tmp_path, clock=clock)
+    path = tmp_path / "ATM"
+    path.write_text("first\n")
+    assert files(Channel.ATM) == ("first",)
+    path.write_text("second\n")
+    clock.now += RECHECK_SECONDS / 2
+    assert files(Channel.ATM) == ("first",)
+    clock.now += RECHECK_SECONDS / 2
+    assert files(Channel.ATM) == ("second",)
+    path.unlink()
+    clock.after_recheck()
+    assert files(Channel.ATM) == ()
 
 
 def test_only_two_secrets_count_and_blank_lines_are_ignored(tmp_path: Path) -> None:
