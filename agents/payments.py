@@ -17,7 +17,6 @@ from faust.types import EventT, StreamT
 from domain.allocation import DEFAULT_ORDER, Component
 from domain.loan_ledger import (
     Decision,
-    LoanLedger,
     Outcome,
     receive,
     update_core,
@@ -103,8 +102,7 @@ def register(
     def handle(event: EventT) -> Handled:
         kind = kind_of_topic[event.message.topic]
         account = account_of(event)
-        previous = ledger.get(account)
-        current: LoanLedger | None = ledger_from_json(previous)
+        previous, current = ledger.decoded(account, ledger_from_json)
         handled = Handled(event, account, previous=previous)
         match kind:
             case "notification":
@@ -128,7 +126,7 @@ def register(
         if updated != current or replayed:
             # Written before the sink: a crash in between replays the message, and the
             # ledger recognises it (duplicate) and hands back the same decision.
-            ledger[account] = ledger_to_json(updated)
+            ledger.put_decoded(account, ledger_to_json(updated), updated)
         return handled
 
     async def process(batch: list[EventT]) -> None:
