@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import asyncpg
 
+from bench import webhook_wrk
 from bench.api import admin_token
 from bench.lag import drained
 from bench.report import Progress, Result
@@ -116,36 +116,6 @@ async def _post(
         seen.refused[status] = seen.refused.get(status, 0) + 1
 
 
-async def _saturate(
-    api: str, secret: str, seconds: float, clients: int, loans: list[str]
-) -> _Intake:
-    """Closed loop: `clients` gateways each send the next notification as soon as answered."""
-    seen = _Intake()
-    tag = f"BI{uuid.uuid4().hex[:8].upper()}"
-    stop = time.perf_counter() + seconds
-    counter = iter(range(10**9))
-
-    async def client(session: aiohttp.ClientSession) -> None:
-        while time.perf_counter() < stop:
-            await _post(session, api + WEBHOOK, secret, tag, next(counter), seen, loans)
-
-    async def report() -> None:
-        begin = time.perf_counter()
-        while time.perf_counter() < stop:
-            await asyncio.sleep(2.0)
-            elapsed = time.perf_counter() - begin
-            print(
-                f"  webhook intake (saturating): {seen.accepted:,} accepted in {elapsed:.0f}s"
-                f" ({seen.accepted / elapsed:,.0f}/s)",
-                file=sys.stderr,
-            )
-
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(report(), *(client(session) for _ in range(clients)))
-    return seen
-
-
 async def _visible_latencies(
     settings: Settings,
     api: str,
@@ -229,7 +199,17 @@ def intake_costs(
     async def run() -> list[Result]:
         loans = await _known_loans(settings)
         to = f"{len(loans):,} open loans of the synced bank" if loans else "unknown loans"
-        saturated = await _saturate(api, secret, seconds, clients, loans)
+        tag = f"BI{uuid.uuid4().hex[:8].upper()}"
+        saturated = await asyncio.to_thread(
+            webhook_wrk.saturate,
+            api,
+            WEBHOOK,
+            CHANNEL,
+            secret,
+            lambda n: _body(tag, n, loans),
+            seconds,
+            clients,
+        )
         token = await admin_token(api, admin_password)
         # The saturating burst is still being applied: latency is measured from an empty queue.
         await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
@@ -239,12 +219,14 @@ def intake_costs(
         results = [
             Result(
                 "webhook notifications accepted (202), saturated",
-                saturated.accepted / seconds,
+                saturated.accepted / saturated.seconds,
                 "/s",
                 limit=pgbench_tps,
                 limit_source="pgbench single-row inserts" if pgbench_tps else "",
                 note=(
-                    f"{clients} clients for {seconds:.0f}s, to {to}; {_refusals(saturated)};"
+                    f"wrk, {clients} connections for {saturated.seconds:.0f}s, to {to};"
+                    f" {saturated.refused} refused, {saturated.errors} without an answer,"
+                    f" {max(0, saturated.requests - saturated.signed)} repeated;"
                     " goal ≥ 3,000/s"
                 ),
             )
