@@ -14,8 +14,8 @@ from crm.settings import Settings
 from domain.payments import Channel
 from runtime.webhook_secrets import ensure_webhook_secrets
 from security.webhook_signature import (
-    RECHECK_SECONDS,
     GATEWAY_CHANNELS,
+    RECHECK_SECONDS,
     Refusal,
     SecretFiles,
     SignatureRefused,
