@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="show each component and its health")
     worker = sub.add_parser("worker", help="run one worker of a service (foreground)")
     worker.add_argument("service", choices=SERVICES)
+    sub.add_parser("intake", help="run the payment gateway's webhook intake (foreground)")
     sub.add_parser("topics", help="create the project's Kafka topics")
     sub.add_parser("migrate", help="apply database migrations of every service")
     conn = sub.add_parser("connectors", help="Debezium connectors in Kafka Connect")
@@ -91,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from streams.worker import run_worker
 
             return run_worker(settings, args.service)
+        case "intake":
+            from streams.intake import run_intake
+
+            return run_intake(settings)
         case "topics":
             from runtime.topics import create_topics
 

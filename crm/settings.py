@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     payments_web_port: int = 6062
     workflow_web_port: int = 6063
     auth_web_port: int = 6064
+    # The payment gateway's webhook in a process of its own (streams/intake.py).
+    payments_intake_web_port: int = 6065
     nginx_port: int = 8080
 
     # Faust

@@ -120,6 +120,9 @@ def print_summary(settings: Settings, names: list[str]) -> None:
     for service in SERVICES:
         if service in names:
             print(f"  {service:<18} http://127.0.0.1:{settings.web_port(service)}/")
+    if services.INTAKE in names:
+        port = settings.payments_intake_web_port
+        print(f"  {services.INTAKE:<18} http://127.0.0.1:{port}/  (the gateway's webhook)")
     if "kafka" in names:
         print(f"  kafka              {settings.kafka_bootstrap}")
     if "connect" in names:

@@ -37,6 +37,7 @@ def render(settings: Settings) -> str:
         "temp_dir": str(settings.data_dir / "nginx"),
         "nginx_port": str(settings.nginx_port),
         **{f"{service}_port": str(settings.web_port(service)) for service in SERVICES},
+        "payments_intake_port": str(settings.payments_intake_web_port),
     }
     text = TEMPLATE.read_text()
     for key, value in values.items():

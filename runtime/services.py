@@ -1,4 +1,5 @@
-"""The four Faust services as runtime components: `python -m crm worker <service>`."""
+"""The four Faust services as runtime components (`python -m crm worker <service>`), and the
+payments' webhook intake (`python -m crm intake`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from typing import cast
 
 from crm.settings import SERVICES, ServiceName, Settings
 from runtime import processes
@@ -17,17 +19,27 @@ from runtime.ownership import child_env
 START_TIMEOUT = 120.0
 
 
+# The payments' webhook intake (streams/intake.py): a process of the payments service.
+INTAKE = "payments-intake"
+
+
 def _marker(service: ServiceName) -> Callable[[Settings], str]:
     return lambda _settings: f"-m crm worker {service}"
 
 
-def health_url(settings: Settings, service: ServiceName) -> str:
+def _port(settings: Settings, name: str) -> int:
+    if name == INTAKE:
+        return settings.payments_intake_web_port
     # The runtime starts worker 0 of each service, whatever index the caller's settings carry.
-    port = settings.model_copy(update={"worker_index": 0}).web_port(service)
-    return f"http://127.0.0.1:{port}/health"
+    service = cast(ServiceName, name)
+    return settings.model_copy(update={"worker_index": 0}).web_port(service)
 
 
-def _check(service: ServiceName) -> Callable[[Settings], str | None]:
+def health_url(settings: Settings, service: str) -> str:
+    return f"http://127.0.0.1:{_port(settings, service)}/health"
+
+
+def _check(service: str) -> Callable[[Settings], str | None]:
     def check(settings: Settings) -> str | None:
         url = health_url(settings, service)
         try:
@@ -62,15 +74,15 @@ def _steady(probe: Callable[[], bool], needed: int) -> Callable[[], bool]:
     return steady
 
 
-def _start(service: ServiceName) -> Callable[[Settings], None]:
+def _start(service: str, command_args: list[str]) -> Callable[[Settings], None]:
     def start(settings: Settings) -> None:
-        port = settings.model_copy(update={"worker_index": 0}).web_port(service)
+        port = _port(settings, service)
         # Else the health check would be answered by someone else's process on that port.
         if _port_taken(port):
             raise processes.RuntimeStartError(
                 f"service {service}: port {port} is already in use by a process we did not start"
             )
-        command = [sys.executable, "-m", "crm", "worker", service]
+        command = [sys.executable, "-m", "crm", *command_args]
         env = child_env(settings, with_settings=True, CRM_WORKER_INDEX="0")
         pid = processes.start(settings, service, command, env=env)
         # A worker serves /health before its Kafka consumers start and may still crash then:
@@ -91,10 +103,18 @@ def component(service: ServiceName) -> Component:
     return Component(
         name=service,
         marker=_marker(service),
-        start=_start(service),
+        start=_start(service, ["worker", service]),
         check=_check(service),
         stop_timeout=30,
     )
 
 
-COMPONENTS = tuple(component(service) for service in SERVICES)
+INTAKE_COMPONENT = Component(
+    name=INTAKE,
+    marker=lambda _settings: "-m crm intake",
+    start=_start(INTAKE, ["intake"]),
+    check=_check(INTAKE),
+    stop_timeout=30,
+)
+
+COMPONENTS = (*(component(service) for service in SERVICES), INTAKE_COMPONENT)

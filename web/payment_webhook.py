@@ -10,17 +10,20 @@ from aiohttp import web as aioweb
 from faust.web import Blueprint
 from prometheus_client import Counter
 
+from crm.settings import Settings
 from domain.payments import Source
 from security.webhook_signature import SecretFiles, SignatureRefused, verify
-from streams.app import CrmApp, crm_app
+from streams.app import CrmApp
+from streams.publish import EventPublisher
 from web.auth import public
 from web.jsonio import json_response, parse_object
-from web.payments import publish_notification
+from web.payments import publish_notification_with
 from web.problems import ProblemError
 from web.views import ApiView
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_PATH = "/api/payments/notification"
 # A notification is a few hundred bytes; refuse anything that could only be abuse.
 MAX_WEBHOOK_BYTES = 64 * 1024
 REFUSED = Counter(
@@ -43,38 +46,66 @@ async def _read_body(request: aioweb.Request) -> bytes:
     return bytes(body)
 
 
+class WebhookIntake:
+    """Take one gateway notification: signature, content, then durably on Kafka (202).
+
+    The same steps whether the payments worker's Faust view or the intake process
+    (streams/intake.py) answers the request.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        publisher: Callable[[], EventPublisher],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._publisher = publisher
+        self._secrets = SecretFiles(settings.payment_webhook_secrets_path)
+        self._tolerance = settings.payment_webhook_tolerance_seconds
+        self._clock = clock
+
+    async def accept(self, request: aioweb.Request) -> aioweb.Response:
+        raw = await _read_body(request)
+        try:
+            channel = verify(
+                request.headers,
+                raw,
+                self._secrets,
+                now=int(self._clock()),
+                tolerance_seconds=self._tolerance,
+            )
+        except SignatureRefused as exc:
+            REFUSED.labels(exc.reason.value).inc()
+            log.warning("payment webhook refused: %s", exc.reason.value)
+            raise ProblemError(
+                401, exc.reason.value, exc.detail, headers={"WWW-Authenticate": "Signature"}
+            ) from exc
+        body = parse_object(raw)
+        if body.get("channel") != channel.value:
+            REFUSED.labels("CHANNEL_MISMATCH").inc()
+            raise ProblemError(
+                400,
+                "CHANNEL_MISMATCH",
+                "channel must equal the X-Payment-Channel the body is signed for.",
+                field="channel",
+            )
+        reference = await publish_notification_with(
+            self._settings, self._publisher(), body, Source.GATEWAY, None
+        )
+        resp = json_response({"referenceNumber": reference, "status": "ACCEPTED"}, status=202)
+        resp.headers["Location"] = f"/api/payments/{reference}"
+        return resp
+
+
 def payment_webhook_blueprint(app: CrmApp, clock: Callable[[], float] = time.time) -> Blueprint:
     bp = Blueprint("payment-webhook")
-    secrets = SecretFiles(app.settings.payment_webhook_secrets_path)
-    tolerance = app.settings.payment_webhook_tolerance_seconds
+    intake = WebhookIntake(app.settings, lambda: app.publisher, clock)
 
-    @bp.route("/api/payments/notification", name="gateway-notification")
+    @bp.route(WEBHOOK_PATH, name="gateway-notification")
     class GatewayNotification(ApiView):
         @public("The payment gateway's notification, signed with HMAC-SHA256 (no token)")
         async def post(self, request: aioweb.Request) -> aioweb.Response:
-            raw = await _read_body(request)
-            try:
-                channel = verify(
-                    request.headers, raw, secrets, now=int(clock()), tolerance_seconds=tolerance
-                )
-            except SignatureRefused as exc:
-                REFUSED.labels(exc.reason.value).inc()
-                log.warning("payment webhook refused: %s", exc.reason.value)
-                raise ProblemError(
-                    401, exc.reason.value, exc.detail, headers={"WWW-Authenticate": "Signature"}
-                ) from exc
-            body = parse_object(raw)
-            if body.get("channel") != channel.value:
-                REFUSED.labels("CHANNEL_MISMATCH").inc()
-                raise ProblemError(
-                    400,
-                    "CHANNEL_MISMATCH",
-                    "channel must equal the X-Payment-Channel the body is signed for.",
-                    field="channel",
-                )
-            reference = await publish_notification(crm_app(self.app), body, Source.GATEWAY, None)
-            resp = json_response({"referenceNumber": reference, "status": "ACCEPTED"}, status=202)
-            resp.headers["Location"] = f"/api/payments/{reference}"
-            return resp
+            return await intake.accept(request)
 
     return bp

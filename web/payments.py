@@ -13,11 +13,13 @@ import faust
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
+from crm.settings import Settings
 from domain.loan_ledger import LoanLedger
 from domain.payments import Source, parse_notification
 from streams.app import PUBLISH_TIMEOUT_SECONDS, CrmApp, crm_app
 from streams.avro import codec_for
 from streams.payments import NOTIFICATION, notification_to_avro
+from streams.publish import EventPublisher
 from streams.topics import PAYMENTS_NOTIFICATIONS
 from tables.payments import ledger_from_json
 from web.auth import ViewMethod, principal_of, requires
@@ -57,15 +59,26 @@ async def publish_notification(
     app: CrmApp, body: dict[str, Any], source: Source, user: str | None
 ) -> str:
     """Validate and put a notification durably on Kafka; only then is it accepted."""
+    return await publish_notification_with(app.settings, app.publisher, body, source, user)
+
+
+async def publish_notification_with(
+    settings: Settings,
+    publisher: EventPublisher,
+    body: dict[str, Any],
+    source: Source,
+    user: str | None,
+) -> str:
+    """publish_notification for a process without a Faust app (the webhook intake)."""
     notification = parse_notification(body, now=datetime.now(UTC), source=source, entered_by=user)
-    value = codec_for(app.settings).encode(NOTIFICATION, notification_to_avro(notification))
-    topic = app.settings.topic(PAYMENTS_NOTIFICATIONS.name)
+    value = codec_for(settings).encode(NOTIFICATION, notification_to_avro(notification))
+    topic = settings.topic(PAYMENTS_NOTIFICATIONS.name)
     # The service's librdkafka producer, not Faust's aiokafka one: at saturation aiokafka's
     # Python send path took about a tenth of the loop that also serves these requests.
     record = (notification.loan_account_number.encode(), value)
     try:
         async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
-            await app.publisher.publish(topic, [record])
+            await publisher.publish(topic, [record])
     except Exception as exc:
         raise ProblemError(
             503,

@@ -96,7 +96,7 @@ def test_required_variables_are_the_ones_supplied_and_compose_accepts_the_file()
 
 def test_every_part_of_the_topology_is_declared_with_an_image_or_a_build() -> None:
     services = _services()
-    assert set(services) == set(INFRA) | set(SERVICES)
+    assert set(services) == set(INFRA) | set(SERVICES) | {"payments-intake"}
     for name, service in services.items():
         assert service.get("image") or service.get("build"), name
     assert services["kafka"]["image"] == "apache/kafka:4.1.1"
@@ -104,7 +104,7 @@ def test_every_part_of_the_topology_is_declared_with_an_image_or_a_build() -> No
     assert "wal_level=logical" in " ".join(services["postgres"]["command"])
 
 
-@pytest.mark.parametrize("service", [*SERVICES, "init"])
+@pytest.mark.parametrize("service", [*SERVICES, "payments-intake", "init"])
 def test_app_services_share_one_image_reach_kafka_and_postgres_and_scale(service: str) -> None:
     spec = _services()[service]
     assert spec["build"]["dockerfile"] == "docker/Dockerfile"
@@ -179,3 +179,28 @@ def test_the_dashboard_stream_is_not_buffered_and_its_page_is_the_workflow_servi
     # The page and its files go to the workflow service as well (a location of their own).
     page = re.findall(r"location (?:=|\^~|~) \^?/dashboard\S* \{([^}]*)\}", text)
     assert page and all("workflow" in body for body in page), page
+
+
+@pytest.mark.parametrize(
+    "path", [NGINX_CONF, PROJECT_ROOT / "runtime" / "nginx.conf.tmpl"], ids=["docker", "runtime"]
+)
+def test_the_webhook_goes_to_the_intake_and_falls_back_to_the_payments_workers(
+    path: Path,
+) -> None:
+    text = path.read_text()
+    block = re.search(r"location = /api/payments/notification \{(.*?)\}", text, re.DOTALL)
+    assert block, "the webhook needs a location of its own"
+    assert "intake" in block.group(1)
+    settings = Settings()
+    intake, payments = settings.payments_intake_web_port, settings.web_port("payments")
+    if path == NGINX_CONF:
+        assert f"payments-intake:{intake}" in block.group(1)
+        assert "error_page 502 = @payments_webhook" in block.group(1)
+        fallback = re.search(r"location @payments_webhook \{(.*?)\}", text, re.DOTALL)
+        assert fallback and f"payments:{payments}" in fallback.group(1)
+    else:
+        # Up to its keepalive line: the {{placeholders}} hold braces of their own.
+        upstream = re.search(r"upstream payments_intake \{(.*?)keepalive", text, re.DOTALL)
+        assert upstream
+        assert "{{payments_intake_port}}" in upstream.group(1)
+        assert re.search(r"server 127\.0\.0\.1:\{\{payments_port\}\} backup;", upstream.group(1))

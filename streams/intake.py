@@ -1,0 +1,80 @@
+"""`crm intake`: the payment gateway's webhook in a process of its own.
+
+The payments worker used to take the gateway's requests and apply the payments on one
+event loop. Under webhook load every round trip of a batch to PostgreSQL then waited
+behind queued requests (pg_stat_activity showed the sink connections mostly idle in
+transaction, waiting for the worker), so a payment took seconds to become readable long
+before the CPU ran out. The intake verifies, validates and puts notifications on Kafka
+(acks=all) and nothing else: no table, no topic read, no state, so any number of these
+processes can stand behind nginx. The payments worker still serves the same route, which
+nginx falls back to while no intake answers.
+
+It is a plain aiohttp application, not a Faust worker: a Faust worker must consume at
+least one topic, and its web views add nothing to one route. The route's steps are the
+Faust view's own (web.payment_webhook.WebhookIntake).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web as aioweb
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from crm.settings import Settings
+from streams import gc_pauses
+from streams.publish import EventPublisher
+from web.jsonio import json_response
+from web.middleware import error_middleware
+from web.payment_webhook import WEBHOOK_PATH, WebhookIntake
+
+log = logging.getLogger(__name__)
+
+NAME = "payments-intake"
+_PUBLISHER: aioweb.AppKey[EventPublisher] = aioweb.AppKey("publisher", EventPublisher)
+
+
+async def _health(_request: aioweb.Request) -> aioweb.Response:
+    return json_response({"status": "ok", "service": NAME})
+
+
+async def _metrics(_request: aioweb.Request) -> aioweb.Response:
+    # aiohttp wants the charset apart from the content type.
+    content_type, _, charset = CONTENT_TYPE_LATEST.partition("; charset=")
+    return aioweb.Response(body=generate_latest(), content_type=content_type, charset=charset)
+
+
+def intake_application(settings: Settings, publisher: EventPublisher) -> aioweb.Application:
+    """The webhook, /health and /metrics; problems as every service answers them."""
+    app = aioweb.Application(middlewares=[error_middleware(NAME)])
+    app[_PUBLISHER] = publisher
+    intake = WebhookIntake(settings, lambda: publisher)
+    app.router.add_post(WEBHOOK_PATH, intake.accept)
+    app.router.add_get("/health", _health)
+    app.router.add_get("/metrics", _metrics)
+
+    async def warm_up(app: aioweb.Application) -> None:
+        # The first notification would otherwise wait for the topic's leader (~0.5 s).
+        try:
+            await asyncio.to_thread(app[_PUBLISHER].connect)
+        except Exception as exc:
+            log.warning("warm-up incomplete, connecting on first use instead: %r", exc)
+
+    async def close(app: aioweb.Application) -> None:
+        # What was accepted (202) is acknowledged already; this only ends the delivery thread.
+        await asyncio.to_thread(app[_PUBLISHER].close)
+
+    app.on_startup.append(warm_up)
+    app.on_cleanup.append(close)
+    return app
+
+
+def run_intake(settings: Settings) -> int:
+    """Serve until SIGTERM or SIGINT; aiohttp then stops taking requests and ends them."""
+    gc_pauses.watch()
+    app = intake_application(settings, EventPublisher(settings, NAME))
+    port = settings.payments_intake_web_port
+    log.info("payments intake listening on %s:%d", settings.web_host, port)
+    aioweb.run_app(app, host=settings.web_host, port=port, print=None, access_log=None)
+    return 0
