@@ -19,7 +19,8 @@ LEDGER_TABLE = "loan-ledger"
 
 def loan_ledger(app: faust.App) -> RawKeyedTable:
     """Per-loan payment ledger keyed by account number, co-partitioned with notifications."""
-    return raw_keyed_table(app, LEDGER_TABLE)
+    # Written only by payments.apply-notifications, whose three inputs are keyed by account.
+    return raw_keyed_table(app, LEDGER_TABLE, co_partitioned=True)
 
 
 def _lines_to_json(lines: tuple[AllocationLine, ...]) -> list[dict[str, Any]]:

@@ -23,7 +23,21 @@ def test_ledger_changelog_uses_the_raw_account_number_as_key(tmp_path: Path) -> 
     assert key == b"LD2401234567"
     # table_route hashes exactly these bytes: same partition as the notification's key.
     assert partition_for(key, 4) == partition_for("LD2401234567", 4)
-    assert table.use_partitioner
+    # Co-partitioned: Faust reads and writes a key in its message's partition only.
+    assert not table.use_partitioner
+
+
+def test_a_key_of_another_partition_is_refused(tmp_path: Path) -> None:
+    app = create_app(Settings(store="memory://", data_dir=tmp_path), "payments")
+    table = loan_ledger(app)
+    count = app.conf.topic_partitions
+    other = (partition_for("LD2401234567", count) + 1) % count
+
+    async def send() -> None:
+        table.send_changelog(other, "LD2401234567", {"n": 1})
+
+    with pytest.raises(ValueError, match="belongs to partition"):
+        asyncio.run(send())
 
 
 class _Publisher:
