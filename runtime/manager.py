@@ -96,6 +96,9 @@ def up(settings: Settings, only: list[str] | None) -> int:
             if wanted_services and component.name == wanted_services[0]:
                 _migrate(settings)
                 ensure_webhook_secrets(settings)
+            if component.name == services.INTAKE:
+                # Also when started alone (`--only payments-intake`); never overwrites a secret.
+                ensure_webhook_secrets(settings)
             ensure(settings, component)
             if component.name == "kafka":
                 create_topics(settings)
