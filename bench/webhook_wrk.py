@@ -13,6 +13,7 @@ import json
 import math
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,6 +32,9 @@ SCRIPT = Path(__file__).with_name("webhook_load.lua")
 # Requests signed beforehand per second of the run: above the 3,000/s goal, so a run that
 # meets it still sends each notification once.
 SIGNED_PER_SECOND = 4_000
+# The webhook refuses a timestamp older than 5 minutes; every request is signed at the start.
+MAX_SECONDS = 240.0
+PROGRESS_SECONDS = 2.0
 # One wrk thread: it sends far more than the system takes, and each thread is CPU taken away.
 THREADS = 1
 
@@ -62,6 +66,29 @@ def _request(host: str, path: str, channel: str, secret: str, body: bytes, now: 
     return head.encode() + body
 
 
+def _run_with_progress(command: list[str], seconds: float, signed: int) -> str:
+    """Run wrk, printing a line every few seconds: it reports only when it is done."""
+    print(f"  webhook intake (saturating): wrk with {signed:,} signed requests", file=sys.stderr)
+    started = time.monotonic()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as wrk:
+        while True:
+            try:
+                # wrk writes a few lines only, so its pipes never fill while it runs.
+                output, errors = wrk.communicate(timeout=PROGRESS_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - started
+                print(
+                    f"  webhook intake (saturating): {elapsed:.0f}/{seconds:.0f} s",
+                    file=sys.stderr,
+                )
+    if wrk.returncode != 0:
+        raise RuntimeError(f"wrk failed ({wrk.returncode}): {errors.strip()}")
+    return output
+
+
 def saturate(
     url: str,
     path: str,
@@ -72,6 +99,8 @@ def saturate(
     connections: int,
 ) -> WrkRun:
     """Closed loop: `connections` keep-alive connections, each sending as soon as answered."""
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"requests signed beforehand go stale after {MAX_SECONDS:.0f} s")
     ensure_debian_packages(["wrk"])
     wrk = shutil.which("wrk")
     assert wrk is not None
@@ -89,7 +118,7 @@ def saturate(
                     out.write(request + b"\0")
         command = [wrk, f"-t{THREADS}", f"-c{connections}", f"-d{seconds:.0f}s"]
         command += ["--timeout", "10s", "-s", str(SCRIPT), url, "--", str(prefix)]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        output = _run_with_progress(command, seconds, per_thread * THREADS)
     summary = json.loads(output.strip().splitlines()[-1])
     return WrkRun(
         requests=summary["requests"],

@@ -89,16 +89,15 @@ def up(settings: Settings, only: list[str] | None) -> int:
         install.ensure_debian_packages([p for n, p in packages.items() if n in names])
         if "kafka" in names or "connect" in names:
             install.ensure_jars(settings)
+        if "payments" in names or services.INTAKE in names:
+            # The webhook's channel secrets; an existing one is never overwritten.
+            ensure_webhook_secrets(settings)
         for component in COMPONENTS:
             if component.name not in names:
                 continue
             # Services start on the schema they expect, so migrations run right before the first.
             if wanted_services and component.name == wanted_services[0]:
                 _migrate(settings)
-                ensure_webhook_secrets(settings)
-            if component.name == services.INTAKE:
-                # Also when started alone (`--only payments-intake`); never overwrites a secret.
-                ensure_webhook_secrets(settings)
             ensure(settings, component)
             if component.name == "kafka":
                 create_topics(settings)

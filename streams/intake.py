@@ -20,19 +20,18 @@ import asyncio
 import logging
 
 from aiohttp import web as aioweb
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from crm.settings import Settings
 from streams import gc_pauses
 from streams.publish import EventPublisher
 from web.jsonio import json_response
 from web.middleware import error_middleware
+from web.ops import metrics_response
 from web.payment_webhook import WEBHOOK_PATH, WebhookIntake
 
 log = logging.getLogger(__name__)
 
 NAME = "payments-intake"
-_PUBLISHER: aioweb.AppKey[EventPublisher] = aioweb.AppKey("publisher", EventPublisher)
 
 
 async def _health(_request: aioweb.Request) -> aioweb.Response:
@@ -40,30 +39,27 @@ async def _health(_request: aioweb.Request) -> aioweb.Response:
 
 
 async def _metrics(_request: aioweb.Request) -> aioweb.Response:
-    # aiohttp wants the charset apart from the content type.
-    content_type, _, charset = CONTENT_TYPE_LATEST.partition("; charset=")
-    return aioweb.Response(body=generate_latest(), content_type=content_type, charset=charset)
+    return metrics_response()
 
 
 def intake_application(settings: Settings, publisher: EventPublisher) -> aioweb.Application:
     """The webhook, /health and /metrics; problems as every service answers them."""
     app = aioweb.Application(middlewares=[error_middleware(NAME)])
-    app[_PUBLISHER] = publisher
     intake = WebhookIntake(settings, lambda: publisher)
     app.router.add_post(WEBHOOK_PATH, intake.accept)
     app.router.add_get("/health", _health)
     app.router.add_get("/metrics", _metrics)
 
-    async def warm_up(app: aioweb.Application) -> None:
+    async def warm_up(_app: aioweb.Application) -> None:
         # The first notification would otherwise wait for the topic's leader (~0.5 s).
         try:
-            await asyncio.to_thread(app[_PUBLISHER].connect)
+            await asyncio.to_thread(publisher.connect)
         except Exception as exc:
             log.warning("warm-up incomplete, connecting on first use instead: %r", exc)
 
-    async def close(app: aioweb.Application) -> None:
+    async def close(_app: aioweb.Application) -> None:
         # What was accepted (202) is acknowledged already; this only ends the delivery thread.
-        await asyncio.to_thread(app[_PUBLISHER].close)
+        await asyncio.to_thread(publisher.close)
 
     app.on_startup.append(warm_up)
     app.on_cleanup.append(close)

@@ -70,13 +70,18 @@ class Ready(ApiView):
         return json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
 
+def metrics_response() -> aioweb.Response:
+    """This process's Prometheus metrics (also served by the webhook intake, streams/intake.py)."""
+    resp = aioweb.Response(body=generate_latest())
+    resp.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    return resp
+
+
 @ops.route("/metrics", name="metrics")
 class Metrics(ApiView):
     @public("Prometheus metrics")
     async def get(self, request: aioweb.Request) -> aioweb.Response:
-        resp = aioweb.Response(body=generate_latest())
-        resp.headers["Content-Type"] = CONTENT_TYPE_LATEST
-        return resp
+        return metrics_response()
 
 
 @ops.route("/openapi.json", name="openapi")

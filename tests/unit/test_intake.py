@@ -24,12 +24,14 @@ class _Publisher:
 
     def __init__(self) -> None:
         self.published: list[tuple[str, list[Any]]] = []
+        self.connected = False
+        self.closed = False
 
     def connect(self) -> None:
-        pass
+        self.connected = True
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
     async def publish(self, topic: str, records: list[Any]) -> None:
         self.published.append((topic, records))
@@ -46,6 +48,16 @@ async def client(tmp_path: Path, publisher: _Publisher) -> AsyncIterator[TestCli
     app = intake_application(settings, publisher)  # type: ignore[arg-type]
     async with TestClient(TestServer(app)) as c:
         yield c
+
+
+async def test_the_producer_connects_at_start_and_closes_at_the_end(
+    tmp_path: Path, publisher: _Publisher
+) -> None:
+    app = intake_application(Settings(store="memory://", data_dir=tmp_path), publisher)  # type: ignore[arg-type]
+    async with TestClient(TestServer(app)):
+        assert publisher.connected
+        assert not publisher.closed
+    assert publisher.closed
 
 
 async def test_health_names_the_intake(client: TestClient) -> None:
