@@ -91,7 +91,7 @@ class WebhookIntake:
                 field="channel",
             )
         reference = await publish_notification_with(
-            self._settings, self._publisher(), body, Source.GATEWAY, None
+            self._settings, self._publisher, body, Source.GATEWAY, None
         )
         resp = json_response({"referenceNumber": reference, "status": "ACCEPTED"}, status=202)
         resp.headers["Location"] = f"/api/payments/{reference}"

@@ -59,17 +59,21 @@ async def publish_notification(
     app: CrmApp, body: dict[str, Any], source: Source, user: str | None
 ) -> str:
     """Validate and put a notification durably on Kafka; only then is it accepted."""
-    return await publish_notification_with(app.settings, app.publisher, body, source, user)
+    return await publish_notification_with(app.settings, lambda: app.publisher, body, source, user)
 
 
 async def publish_notification_with(
     settings: Settings,
-    publisher: EventPublisher,
+    publisher: Callable[[], EventPublisher],
     body: dict[str, Any],
     source: Source,
     user: str | None,
 ) -> str:
-    """publish_notification for a process without a Faust app (the webhook intake)."""
+    """publish_notification for a process without a Faust app (the webhook intake).
+
+    The publisher is asked for only once the body is valid: a service's producer is made on
+    first use, and a refused body must not make one.
+    """
     notification = parse_notification(body, now=datetime.now(UTC), source=source, entered_by=user)
     value = codec_for(settings).encode(NOTIFICATION, notification_to_avro(notification))
     topic = settings.topic(PAYMENTS_NOTIFICATIONS.name)
@@ -78,7 +82,7 @@ async def publish_notification_with(
     record = (notification.loan_account_number.encode(), value)
     try:
         async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
-            await publisher.publish(topic, [record])
+            await publisher().publish(topic, [record])
     except Exception as exc:
         raise ProblemError(
             503,
