@@ -42,6 +42,8 @@ from streams.topics import CDC_TOPICS, SYNC_CHANGES
 
 # How long the freshness step waits for sync to take in the churn's last changes.
 CATCH_UP_SECONDS = 300.0
+# Checksums unchanged this long with nothing left to read: a change was lost.
+STUCK_SECONDS = 60.0
 # Reads at the measured rate before the measured ones, not counted.
 WARM_UP_SECONDS = 2.0
 # Past every range the tests use (100M..900M from the bottom): the benchmark's own.
@@ -75,20 +77,46 @@ def second_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
 
 
 async def _wait_converged(settings: Settings, scope: IndexRange, label: str) -> float:
-    """Poll the checksums until they match; print progress; return when they did."""
+    """Poll the checksums until they match; print progress; return when they did.
+
+    Fails naming the tables that still differ once sync has read everything and the
+    checksums have not moved for STUCK_SECONDS: a lost change would otherwise keep the
+    benchmark waiting for ever.
+    """
     pool = await asyncpg.create_pool(settings.asyncpg_dsn(), min_size=1, max_size=2)
     try:
         source = source_side(settings, scope)
         expected = sum(count for count, _ in source.values())
+        last, unchanged_since = None, time.perf_counter()
+        before, then = 0, time.perf_counter()
         while True:
             crm = await crm_side(pool, scope)
+            now = time.perf_counter()
             if crm == source:
-                return time.perf_counter()
+                return now
+            if crm != last:
+                last, unchanged_since = crm, now
+            elif now - unchanged_since > STUCK_SECONDS and await _nothing_left(settings):
+                differ = {k: (source[k][0], crm[k][0]) for k in source if source[k] != crm[k]}
+                raise RuntimeError(
+                    f"sync read everything but tables differ (source, crm): {differ}"
+                )
             have = sum(count for count, _ in crm.values())
-            print(f"  {label}: {have:,}/{expected:,} rows in the CRM", file=sys.stderr)
+            print(
+                f"  {label}: {have:,}/{expected:,} rows in the CRM,"
+                f" {(have - before) / (now - then):,.0f} rows/s",
+                file=sys.stderr,
+            )
+            before, then = have, now
             await asyncio.sleep(2)
     finally:
         await pool.close()
+
+
+async def _nothing_left(settings: Settings) -> bool:
+    topics = [settings.topic(t.name) for t in (*CDC_TOPICS, SYNC_CHANGES)]
+    lags = await consumer_lag(settings, topics)
+    return sum(v or 0 for v in lags.values()) == 0
 
 
 def initial_load(settings: Settings, customers: int, upsert_rate: float | None) -> list[Result]:
