@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from confluent_kafka import Consumer
 
@@ -14,7 +15,7 @@ from crm.settings import Settings
 from streams.replay import replay
 from tests.integration.auth_client import call, token_for
 from tests.integration.conftest import apoll
-from tests.integration.sources import execute, loan_xml, unique, upsert_t24
+from tests.integration.sources import customer_xml, execute, loan_xml, unique, upsert_t24
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +111,32 @@ async def test_orphans_and_stale_records_are_reported(
     ):
         status, body = await call("GET", f"{api}/api/sync/stale?{query}", token)
         assert (status, body["field"]) == (400, field), query
+
+
+async def test_a_listing_outlived_by_its_applied_record_is_not_reported(
+    api: str, token: str, system: Settings, db: asyncpg.Pool
+) -> None:
+    # After a rebalance a replayed batch can apply a held loan together with its customer,
+    # and the first hold's listing stays behind: the record waits for nothing any more.
+    cif, applied, waiting = unique("CIF"), unique("AA"), unique("AA")
+    upsert_t24(system, "FBNK_CUSTOMER", cif, customer_xml(cif, "Trần Văn Đã Đến"))
+    upsert_t24(system, "FBNK_AA_ARRANGEMENT", applied, loan_xml(applied, cif, dpd=5))
+
+    async def stored() -> bool:
+        return bool(
+            await db.fetchval("SELECT 1 FROM sync_entities.loan WHERE account_number = $1", applied)
+        )
+
+    await apoll(stored, deadline_s=90, what="the loan stored under its customer")
+    await db.executemany(
+        "INSERT INTO sync_metadata.orphan (entity_type, natural_key, cif, source_system,"
+        " first_seen_at) VALUES ('loan', $1, $2, 'T24', now() - interval '2 hours')",
+        # `waiting` was never stored: a record whose hold is real.
+        [(applied, cif), (waiting, cif)],
+    )
+    status, body = await call("GET", f"{api}/api/sync/orphans?olderThanMinutes=60&cif={cif}", token)
+    assert status == 200, body
+    assert [o["naturalKey"] for o in body["items"]] == [waiting] and body["total"] == 1
 
 
 def test_replay_moves_a_group_back_to_a_time(system: Settings) -> None:
