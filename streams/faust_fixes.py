@@ -26,7 +26,7 @@ producer of ours is transactional), so elsewhere a jump is not counted: the comm
 at it and streams.hole_watch asks the broker what is there, reading it again or, if the log
 really has nothing there, marking the gap itself. (Were Kafka Connect's exactly-once source
 support turned on, the change topics would hold transaction markers, each one a gap the
-watch would take 15–30 s to confirm: those topics would then belong in `_compacted`.)
+watch would take 15 to 30 s to confirm: those topics would then belong in `_compacted`.)
 """
 
 from __future__ import annotations
