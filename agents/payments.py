@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from faust.types import EventT, StreamT
 
 from domain.allocation import DEFAULT_ORDER, Component
 from domain.loan_ledger import (
     Decision,
+    LoanLedger,
     Outcome,
     receive,
     update_core,
@@ -57,8 +57,8 @@ class Handled:
     event: EventT
     key: str
     decisions: list[Decision] = field(default_factory=list)
-    # To put back if PostgreSQL refuses the message's rows.
-    previous: dict[str, Any] | None = None
+    # To put back if PostgreSQL refuses the message's rows (None: the loan had no ledger).
+    previous: LoanLedger | None = None
 
 
 def register(
@@ -99,11 +99,16 @@ def register(
         except UnicodeDecodeError as exc:
             raise BadMessage("the key is not UTF-8") from exc
 
-    def handle(event: EventT) -> Handled:
+    def handle(event: EventT, pending: dict[str, tuple[EventT, LoanLedger]]) -> Handled:
+        """Decide one message against its loan's ledger; leave the new ledger in `pending`."""
         kind = kind_of_topic[event.message.topic]
         account = account_of(event)
-        previous, current = ledger.decoded(account, ledger_from_json)
-        handled = Handled(event, account, previous=previous)
+        current: LoanLedger | None
+        if account in pending:
+            current = pending[account][1]
+        else:
+            current = ledger.decoded(account, ledger_from_json)[1]
+        handled = Handled(event, account, previous=current)
         match kind:
             case "notification":
                 decision, updated = receive(current, decode_notification(event), order)
@@ -124,20 +129,32 @@ def register(
         # caused the replay), so it is written again before PostgreSQL is.
         replayed = any(d.outcome is Outcome.DUPLICATE for d in handled.decisions)
         if updated != current or replayed:
-            # Written before the sink: a crash in between replays the message, and the
-            # ledger recognises it (duplicate) and hands back the same decision.
-            ledger.put_decoded(account, ledger_to_json(updated), updated)
+            pending[account] = (event, updated)
         return handled
+
+    def write(pending: dict[str, tuple[EventT, LoanLedger]]) -> None:
+        """Write each changed ledger once per batch, before the sink.
+
+        A crash in between replays the messages, and the ledger recognises them
+        (duplicates) and hands back the same decisions. Once per batch, not per message:
+        the whole ledger is encoded for every write, and a loan with thousands of
+        notifications in suspense made that quadratic (timers 30 s late in the worker).
+        """
+        for account, (event, updated) in pending.items():
+            with processing(event):
+                ledger.put_decoded(account, ledger_to_json(updated), updated)
 
     async def process(batch: list[EventT]) -> None:
         with BATCH_SECONDS.labels(app.service_name, "apply-notifications").time():
             handled: list[Handled] = []
+            pending: dict[str, tuple[EventT, LoanLedger]] = {}
             for event in batch:
                 with processing(event):
                     try:
-                        handled.append(handle(event))
+                        handled.append(handle(event, pending))
                     except BadMessage as exc:
                         await dead_letter(app, event.message, exc)
+            write(pending)
             # Tests crash here: the ledger holds the batch, PostgreSQL does not yet.
             failpoints.reached("payments.before-sink", sum(len(h.decisions) for h in handled))
             # PostgreSQL never gets ahead of the ledger's changelog (see RawKeyedTable).
@@ -156,7 +173,7 @@ def register(
         """PostgreSQL refused this message's rows: undo its ledger change, dead-letter it."""
         with processing(h.event):
             if h.previous is not None:
-                ledger[h.key] = h.previous
+                ledger[h.key] = ledger_to_json(h.previous)
             elif h.key in ledger:
                 del ledger[h.key]
         await dead_letter(app, h.event.message, error)

@@ -28,6 +28,8 @@ FLUSH_TIMEOUT_SECONDS = DELIVERY_TIMEOUT_MS / 1000 + 10
 CLOSE_TIMEOUT_SECONDS = 30.0
 # How long a service's start waits for the cluster's metadata before going on without it.
 CONNECT_TIMEOUT_SECONDS = 10.0
+# A table's largest changelog entry (tables.raw.MAX_ENTRY_BYTES) plus the request's framing.
+MAX_RECORD_BYTES = 17 * 1024 * 1024
 # How long the delivery thread blocks in one poll: the delay to notice close().
 _POLL_SECONDS = 0.1
 
@@ -103,6 +105,9 @@ class EventPublisher:
                 # Under load records still share batches, queued behind in-flight requests.
                 "linger.ms": 1,
                 "message.timeout.ms": DELIVERY_TIMEOUT_MS,
+                # Table changelog entries may reach their topics' limit (tables/raw.py);
+                # every other topic keeps the broker's default and refuses bigger records.
+                "message.max.bytes": MAX_RECORD_BYTES,
                 "client.id": f"crm-{service}-events",
             }
         )

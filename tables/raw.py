@@ -28,6 +28,11 @@ T = TypeVar("T")
 # bank's payments rarely hit the same loan twice within minutes, but a batch or a reversal
 # after its payment does.
 DECODED_ENTRIES = 1_000
+# One entry is one key's whole state: a loan's ledger holds every payment reference it took
+# and every notification waiting in its suspense. The broker's default limit (1 MiB) was
+# reached by a loan unknown to sync that got about 3,000 notifications in 30 s (the
+# broker-restart test); the worker then crashed on every attempt at that batch.
+MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
 
 class RawKeyedTable(Table):
@@ -197,6 +202,8 @@ def raw_keyed_table(app: faust.App, name: str, *, co_partitioned: bool = False) 
         partitions=app.conf.topic_partitions,
         use_partitioner=not co_partitioned,
         beacon=app.tables.beacon,
+        # Applied when Faust creates the changelog topic.
+        extra_topic_configs={"max.message.bytes": str(MAX_ENTRY_BYTES)},
     )
     app.tables.add(table)
     table.key_serializer = "raw"

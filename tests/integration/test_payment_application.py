@@ -181,6 +181,28 @@ async def test_payment_for_an_unknown_loan_waits_in_suspense_until_it_arrives(
     assert view["suspenseCount"] == 0
 
 
+async def test_thousands_of_notifications_in_suspense_for_one_loan_are_all_kept(
+    isolated: Settings, worker: WorkerProcess, db: Any, token: str
+) -> None:
+    # About 520 bytes of ledger each: 4,000 make an entry of 2 MB, past the broker's
+    # default record limit (the worker used to crash on it for good).
+    tag = isolated.topic_prefix.strip(".")
+    account = f"LD{tag}M"
+    send_all(isolated, [pay(f"{tag}-M{i}", account, "1000") for i in range(4000)])
+
+    async def all_held() -> bool:
+        held = await db.fetchval(
+            "SELECT count(*) FROM payments.payment"
+            " WHERE loan_account_number = $1 AND status = 'SUSPENSE'",
+            account,
+        )
+        return bool(held == 4000)
+
+    await apoll(all_held, deadline_s=240, what="4,000 payments held in suspense")
+    view = ledger_of(worker, account, token)
+    assert view is not None and view["suspenseCount"] == 4000
+
+
 async def test_payment_in_another_currency_than_the_loan_fails_with_the_reason(
     isolated: Settings, worker: WorkerProcess, db: Any, token: str
 ) -> None:
