@@ -29,9 +29,10 @@ T = TypeVar("T")
 # after its payment does.
 DECODED_ENTRIES = 1_000
 # One entry is one key's whole state: a loan's ledger holds every payment reference it took
-# and every notification waiting in its suspense. The broker's default limit (1 MiB) was
-# reached by a loan unknown to sync that got about 3,000 notifications in 30 s (the
-# broker-restart test); the worker then crashed on every attempt at that batch.
+# and every notification waiting in its suspense (about 520 bytes each). The broker's
+# default limit (1 MiB) was reached by a loan unknown to sync that got over 2,000
+# notifications in 30 s (the broker-restart test); the worker then crashed on every attempt
+# at that batch.
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
 
