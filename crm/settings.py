@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ServiceName = Literal["sync", "payments", "workflow", "auth"]
 # Auth first: the others fetch its public keys when they start.
 SERVICES: tuple[ServiceName, ...] = ("auth", "sync", "payments", "workflow")
+# The payments service's webhook intake, a process of its own (`crm intake`).
+PAYMENTS_INTAKE = "payments-intake"
 
 
 class Environment(StrEnum):

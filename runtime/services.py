@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import cast
 
+from crm.settings import PAYMENTS_INTAKE as INTAKE
 from crm.settings import SERVICES, ServiceName, Settings
 from runtime import processes
 from runtime.component import Component
@@ -17,10 +18,6 @@ from runtime.ownership import child_env
 
 # A worker also waits for Kafka consumer group assignment before its web view is up.
 START_TIMEOUT = 120.0
-
-
-# The payments' webhook intake (streams/intake.py): a process of the payments service.
-INTAKE = "payments-intake"
 
 
 def _marker(service: ServiceName) -> Callable[[Settings], str]:

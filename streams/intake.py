@@ -21,6 +21,7 @@ import logging
 
 from aiohttp import web as aioweb
 
+from crm.settings import PAYMENTS_INTAKE as NAME
 from crm.settings import Settings
 from streams import gc_pauses
 from streams.publish import EventPublisher
@@ -30,8 +31,6 @@ from web.ops import metrics_response
 from web.payment_webhook import WEBHOOK_PATH, WebhookIntake
 
 log = logging.getLogger(__name__)
-
-NAME = "payments-intake"
 
 
 async def _health(_request: aioweb.Request) -> aioweb.Response:

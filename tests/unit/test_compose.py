@@ -15,6 +15,10 @@ from crm.settings import PROJECT_ROOT, SERVICES, ServiceName, Settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 NGINX_CONF = PROJECT_ROOT / "docker" / "nginx.conf"
+# The compose deployment's nginx and the embedded runtime's must route alike.
+BOTH_NGINX_CONFS = pytest.mark.parametrize(
+    "path", [NGINX_CONF, PROJECT_ROOT / "runtime" / "nginx.conf.tmpl"], ids=["docker", "runtime"]
+)
 INFRA = ("kafka", "connect", "postgres", "init", "nginx")
 # Which service owns each /api/<prefix>: the contract nginx must implement.
 OWNER: dict[str, ServiceName] = {
@@ -162,16 +166,19 @@ def test_paths_the_compose_file_mounts_or_builds_exist() -> None:
                 assert (root / source).is_file(), source
 
 
-@pytest.mark.parametrize(
-    "path", [NGINX_CONF, PROJECT_ROOT / "runtime" / "nginx.conf.tmpl"], ids=["docker", "runtime"]
-)
+def _exact_location(text: str, path: str) -> str:
+    """The body of nginx's `location = path { … }`; the route must have a location of its own."""
+    block = re.search(rf"location = {re.escape(path)} \{{(.*?)\}}", text, re.DOTALL)
+    assert block, f"{path} needs a location of its own"
+    return block.group(1)
+
+
+@BOTH_NGINX_CONFS
 def test_the_dashboard_stream_is_not_buffered_and_its_page_is_the_workflow_services(
     path: Path,
 ) -> None:
     text = path.read_text()
-    block = re.search(r"location = /api/dashboard/events \{(.*?)\}", text, re.DOTALL)
-    assert block, "the event stream needs a location of its own"
-    body = block.group(1)
+    body = _exact_location(text, "/api/dashboard/events")
     assert re.search(r"^\s*proxy_buffering off;", body, re.MULTILINE)
     timeout = re.search(r"proxy_read_timeout (\d+)([smh]);", body)
     assert timeout and int(timeout.group(1)) * {"s": 1, "m": 60, "h": 3600}[timeout.group(2)] > 60
@@ -181,21 +188,18 @@ def test_the_dashboard_stream_is_not_buffered_and_its_page_is_the_workflow_servi
     assert page and all("workflow" in body for body in page), page
 
 
-@pytest.mark.parametrize(
-    "path", [NGINX_CONF, PROJECT_ROOT / "runtime" / "nginx.conf.tmpl"], ids=["docker", "runtime"]
-)
+@BOTH_NGINX_CONFS
 def test_the_webhook_goes_to_the_intake_and_falls_back_to_the_payments_workers(
     path: Path,
 ) -> None:
     text = path.read_text()
-    block = re.search(r"location = /api/payments/notification \{(.*?)\}", text, re.DOTALL)
-    assert block, "the webhook needs a location of its own"
-    assert "intake" in block.group(1)
+    body = _exact_location(text, "/api/payments/notification")
+    assert "intake" in body
     settings = Settings()
     intake, payments = settings.payments_intake_web_port, settings.web_port("payments")
     if path == NGINX_CONF:
-        assert f"payments-intake:{intake}" in block.group(1)
-        assert "error_page 502 = @payments_webhook" in block.group(1)
+        assert f"payments-intake:{intake}" in body
+        assert "error_page 502 = @payments_webhook" in body
         fallback = re.search(r"location @payments_webhook \{(.*?)\}", text, re.DOTALL)
         assert fallback and f"payments:{payments}" in fallback.group(1)
     else:
