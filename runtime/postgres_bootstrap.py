@@ -68,7 +68,8 @@ def _source_database(settings: Settings, source: Source) -> None:
 
     The publication is made by the superuser: FOR ALL TABLES needs one, and the connector
     (not a superuser) then only has to use it. The connector's table.include.list picks what
-    is captured.
+    is captured. The connector's heartbeat writes debezium_heartbeat (published, not
+    captured) so that its slot confirms WAL while the source itself is idle.
     """
     user = _ident(settings.pg_user)
     _ensure_database(settings, source.database)
@@ -79,6 +80,10 @@ CREATE TABLE IF NOT EXISTS public.debezium_signal (
     id varchar(42) PRIMARY KEY,
     type varchar(32) NOT NULL,
     data varchar(2048)
+);
+CREATE TABLE IF NOT EXISTS public.debezium_heartbeat (
+    id integer PRIMARY KEY,
+    beat_at timestamptz NOT NULL
 );
 {source.schema_sql}
 RESET ROLE;
