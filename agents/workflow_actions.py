@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from faust.types import EventT
 
 from agents.workflow_promises import PromiseDesk
-from domain.action_decision import Decided, Status, decide, kind_of
+from domain.action_decision import Decided, Status, decide, decided_to_json, kind_of
 from domain.actions import RecordAction, RecordResult
-from persistence.decision_signal import announce
+from persistence.decision_signal import DecisionWaiter, announce
 from persistence.dictionary_cache import DictionaryCache
 from persistence.models.workflow import ActionRecord, ActionResult
 from persistence.sink import PostgresSink
@@ -51,6 +52,12 @@ class Handled:
     event: EventT
     action: RecordAction
     decided: Decided
+    # Decided before (a retried or replayed command): the waiting request reads the row.
+    replay: bool
+
+    def outcome(self) -> dict[str, Any]:
+        """What a request waiting for this action is told (see decision_signal)."""
+        return {**decided_to_json(self.decided), "replay": self.replay}
 
 
 class _Sinks:
@@ -87,7 +94,11 @@ class _Sinks:
 
 
 def record_actions(
-    app: CrmApp, contacts: RawKeyedTable, dictionaries: DictionaryCache, promises: PromiseDesk
+    app: CrmApp,
+    contacts: RawKeyedTable,
+    dictionaries: DictionaryCache,
+    promises: PromiseDesk,
+    waiter: DecisionWaiter,
 ) -> CommandHandler:
     """The RECORD_ACTION handler of the workflow service's command topic."""
     settings = app.settings
@@ -116,7 +127,7 @@ def record_actions(
                 # recognises and answers with the same decision. A replay writes it again:
                 # the state may be only in this worker's RocksDB, its changelog entry lost.
                 contacts[action.cif] = contacts_to_json(updated)
-                handled.append(Handled(event, action, decision.decided))
+                handled.append(Handled(event, action, decision.decided, decision.replay))
                 MESSAGES.labels(app.service_name, "actions", decision.decided.status).inc()
                 result = snapshot.result(action.result) if action.result else None
                 recorded = decision.decided.status is Status.RECORDED
@@ -126,8 +137,10 @@ def record_actions(
         # PostgreSQL never gets ahead of the tables' changelogs (see RawKeyedTable).
         await contacts.changelog_durable()
         kept = await sinks.write(handled)
-        # Committed: wake the requests waiting for these decisions, wherever they wait.
-        await announce(await app.db_pool(), [str(h.action.action_id) for h in kept])
+        # Committed: wake the requests waiting for these decisions, here and elsewhere.
+        outcomes = {str(h.action.action_id): h.outcome() for h in kept}
+        waiter.settle(outcomes)
+        await announce(await app.db_pool(), outcomes, outcomes)
         await promises.flush(now)
         events = [
             (

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from domain.action_dictionary import Dictionaries
 from domain.actions import Party, RecordAction
@@ -51,6 +52,26 @@ class Decided:
     reason: str | None
     # When it was decided: replays are recognised until the state forgets it (see prune).
     decided_at: datetime
+
+
+def decided_to_json(d: Decided) -> dict[str, Any]:
+    """A decision as the contacts table and the decision announcements carry it."""
+    return {
+        "status": d.status.value,
+        "rule": d.rule.value if d.rule else None,
+        "reason": d.reason,
+        "at": d.decided_at.isoformat(),
+    }
+
+
+def decided_from_json(action_id: str, raw: Mapping[str, Any]) -> Decided:
+    return Decided(
+        action_id,
+        Status(raw["status"]),
+        Rule(raw["rule"]) if raw["rule"] else None,
+        raw["reason"],
+        datetime.fromisoformat(raw["at"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

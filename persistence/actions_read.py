@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -35,6 +36,22 @@ class ActionPage:
     limit: int
     # None: every customer; otherwise only these (the caller's row scope).
     cifs: Collection[str] | None
+
+
+def joined_row(action: Mapping[str, Any], result: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What ACTION_COLUMNS reads for these action_record and action_result rows: lets a
+    request answer with the row its worker just wrote without reading it back."""
+    joined = {k: v for k, v in action.items() if k != "event_offset"}
+    given = result or {}
+    joined.update(
+        result=given.get("result"),
+        result_notes=given.get("notes"),
+        promise_amount=given.get("promise_amount"),
+        promise_due_date=given.get("promise_due_date"),
+        result_recorded_by=given.get("recorded_by"),
+        result_recorded_at=given.get("recorded_at"),
+    )
+    return joined
 
 
 async def agent_id_of(pool: asyncpg.Pool, user_id: str) -> str | None:

@@ -123,7 +123,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         app,
         WORKFLOW_COMMANDS.name,
         handlers={
-            RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk),
+            RECORD_ACTION_COMMAND: record_actions(app, contacts, dictionaries, desk, waiter),
             **promise_handlers(desk),
             LOAN_CHANGED_COMMAND: case_desk.handler(),
             STRATEGY_CHANGED_COMMAND: case_desk.strategy_changed(),

@@ -8,11 +8,11 @@ from typing import Any
 
 import faust
 
-from domain.action_decision import ContactState, Decided, Status
+from domain.action_decision import ContactState, decided_from_json, decided_to_json
 from domain.case_dictionary import FIRST_STATE, FIRST_SUBSTATE
 from domain.case_states import CaseDecision, ChangeStatus, Refusal
 from domain.cases import Case, CaseStatus, LoanView
-from domain.contact_rules import Attempt, Rule
+from domain.contact_rules import Attempt
 from domain.promises import Book, Promise, PromiseStatus
 from tables.raw import RawKeyedTable, raw_keyed_table
 
@@ -27,15 +27,7 @@ def customer_contacts(app: faust.App) -> RawKeyedTable:
 def contacts_to_json(state: ContactState) -> dict[str, Any]:
     return {
         "attempts": [[a.action_id, a.occurred_at.isoformat()] for a in state.attempts],
-        "decided": {
-            key: {
-                "status": d.status.value,
-                "rule": d.rule.value if d.rule else None,
-                "reason": d.reason,
-                "at": d.decided_at.isoformat(),
-            }
-            for key, d in state.decided.items()
-        },
+        "decided": {key: decided_to_json(d) for key, d in state.decided.items()},
     }
 
 
@@ -44,16 +36,7 @@ def contacts_from_json(value: dict[str, Any] | None) -> ContactState | None:
         return None
     return ContactState(
         attempts=tuple(Attempt(i, datetime.fromisoformat(at)) for i, at in value["attempts"]),
-        decided={
-            key: Decided(
-                key,
-                Status(d["status"]),
-                Rule(d["rule"]) if d["rule"] else None,
-                d["reason"],
-                datetime.fromisoformat(d["at"]),
-            )
-            for key, d in value["decided"].items()
-        },
+        decided={key: decided_from_json(key, d) for key, d in value["decided"].items()},
     )
 
 

@@ -9,15 +9,15 @@ the decision takes longer than the wait (the action is on Kafka and will be deci
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
+from domain.action_decision import decided_from_json
 from domain.actions import RecordAction, parse_action
 from persistence.actions_read import (
     BY_AGENT,
@@ -27,6 +27,7 @@ from persistence.actions_read import (
     action_by_id,
     actions_page,
     agent_id_of,
+    joined_row,
     preflight,
 )
 from persistence.decision_signal import DecisionWaiter
@@ -35,7 +36,14 @@ from streams.app import CrmApp, crm_app
 from streams.avro import codec_for
 from streams.commands import COMMAND_HEADER
 from streams.topics import WORKFLOW_COMMANDS
-from streams.workflow_actions import RECORD_ACTION, RECORD_ACTION_COMMAND, action_to_avro
+from streams.workflow_actions import (
+    RECORD_ACTION,
+    RECORD_ACTION_COMMAND,
+    action_from_avro,
+    action_row,
+    action_to_avro,
+    result_row,
+)
 from web.action_checks import check_channel, check_codes, check_due_date, check_outcome
 from web.auth import principal_of, requires
 from web.jsonio import json_response, read_object
@@ -47,7 +55,7 @@ from web.views import ApiView
 _POLL_SECONDS = 0.05
 
 
-def action_json(row: asyncpg.Record) -> dict[str, Any]:
+def action_json(row: Mapping[str, Any]) -> dict[str, Any]:
     location = None
     if row["latitude"] is not None:
         location = {"latitude": row["latitude"], "longitude": row["longitude"]}
@@ -85,7 +93,19 @@ def action_json(row: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-def _same_action(row: asyncpg.Record, a: RecordAction) -> bool:
+def _decided_row(action: RecordAction, outcome: Any) -> dict[str, Any] | None:
+    """The stored row of a fresh decision from its announced outcome; None when the row
+    must be read instead (a replay answers with what was decided the first time)."""
+    if not isinstance(outcome, dict) or outcome.get("replay", True):
+        return None
+    try:
+        decided = decided_from_json(str(action.action_id), outcome)
+    except (KeyError, ValueError, TypeError):
+        return None
+    return joined_row(action_row(action, decided, None), result_row(action, decided))
+
+
+def _same_action(row: Mapping[str, Any], a: RecordAction) -> bool:
     return (row["cif"], row["action_type"], row["subtype"], row["contacted_party"]) == (
         a.cif,
         a.action_type,
@@ -94,7 +114,7 @@ def _same_action(row: asyncpg.Record, a: RecordAction) -> bool:
     )
 
 
-def _answer(row: asyncpg.Record, *, created: bool) -> aioweb.Response:
+def _answer(row: Mapping[str, Any], *, created: bool) -> aioweb.Response:
     if row["status"] == "REFUSED":
         raise ProblemError(
             422,
@@ -199,15 +219,31 @@ def actions_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> 
             headers: list[tuple[str, str | bytes | None]] = [
                 (COMMAND_HEADER, RECORD_ACTION_COMMAND.encode())
             ]
-            await app.publisher.publish(
-                app.settings.topic(WORKFLOW_COMMANDS.name),
-                [(action.cif.encode(), command, headers)],
-            )
-            row = await waiter.wait(
-                str(action.action_id),
-                app.settings.action_decision_wait_seconds,
-                lambda: action_by_id(pool, action.action_id),
-            )
+            # What the worker will decide on and store: times in milliseconds, decimals at
+            # their scale. A fresh decision is answered from it and the announced outcome.
+            stored = action_from_avro(codec.decode(command)[1])
+
+            def answered(outcome: Any) -> Mapping[str, Any] | None:
+                return _decided_row(stored, outcome)
+
+            async with waiter.expecting(str(action.action_id)) as expected:
+                await app.publisher.publish(
+                    app.settings.topic(WORKFLOW_COMMANDS.name),
+                    [(action.cif.encode(), command, headers)],
+                )
+                row = await expected.outcome(
+                    app.settings.action_decision_wait_seconds,
+                    lambda: action_by_id(pool, action.action_id),
+                    answered,
+                )
+            if row is not None and not _same_action(row, action):
+                # Two requests with one id at once: the worker decided the other one first.
+                raise ProblemError(
+                    409,
+                    "ACTION_ID_REUSED",
+                    "This action id was used for another action.",
+                    field="actionId",
+                )
             if row is None:
                 location = f"/api/actions/{action.action_id}"
                 response = json_response(

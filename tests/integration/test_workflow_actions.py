@@ -48,6 +48,35 @@ async def test_an_agent_records_a_call_on_their_customer(desk: Desk, db: asyncpg
     assert [a["actionId"] for a in listed[1]["items"]] == [action["actionId"]]
 
 
+async def test_the_answer_to_a_recording_is_the_action_as_stored(desk: Desk) -> None:
+    # Answered from the worker's announced decision, not read back: it must still say what
+    # GET says (times as stored, in UTC to the millisecond; decimals at their scale).
+    at = desk.a_day_in_hours().replace(microsecond=123456)
+    status, action = await recorded_once_assigned(
+        desk,
+        desk.agent1,
+        desk.mine,
+        occurredAt=at.isoformat(),
+        notes="Khách hứa trả",
+        location={"latitude": "10.7769", "longitude": "106.7009"},
+        result="PROMISE_TO_PAY",
+        promise={"amount": "700000", "dueDate": (at.date() + timedelta(days=3)).isoformat()},
+    )
+    assert status == 201, action
+    stored = await call("GET", f"{desk.api}/api/actions/{action['actionId']}", desk.agent1)
+    assert stored == (200, action)
+    assert action["occurredAt"].endswith(".123000+00:00") and action["result"]["promise"]
+    status, problem = await desk.record(
+        desk.agent1, desk.mine, contactedParty="REFERENCE", referenceCif="R1"
+    )
+    assert status == 422, problem
+    refused = await call("GET", f"{desk.api}/api/actions/{problem['actionId']}", desk.agent1)
+    assert (refused[1]["refusedRule"], refused[1]["refusedReason"]) == (
+        problem["rule"],
+        problem["detail"],
+    )
+
+
 async def test_the_sixth_attempt_of_a_day_is_refused_with_the_rule(desk: Desk) -> None:
     start = desk.a_day_in_hours()
     for i in range(5):

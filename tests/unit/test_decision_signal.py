@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from persistence.decision_signal import CHANNEL, DecisionWaiter
+from persistence.decision_signal import CHANNEL, DecisionWaiter, parse_payload, payloads
 
 
 async def _no_database() -> object:
@@ -41,3 +41,63 @@ async def test_without_an_announcement_it_looks_again_and_gives_up_at_the_deadli
     started = time.monotonic()
     assert await waiter.wait("never", 1.5, look) is None
     assert 1.4 < time.monotonic() - started < 2.5 and looks >= 2
+
+
+async def test_an_announced_outcome_answers_without_looking_at_the_row() -> None:
+    waiter = DecisionWaiter(_no_database)
+    looks = 0
+
+    async def look() -> None:
+        nonlocal looks
+        looks += 1
+
+    async with waiter.expecting("the-id") as expected:
+        # Announced before the wait begins (a fast worker): registered, so not lost.
+        waiter._notified(None, 0, CHANNEL, payloads({"the-id": {"status": "RECORDED"}})[0])
+        answer = await expected.outcome(5, look, lambda outcome: outcome["status"])
+    assert answer == "RECORDED" and looks == 0
+    assert waiter._waiting == {}
+
+
+async def test_an_outcome_the_request_cannot_use_makes_it_read_the_row() -> None:
+    waiter = DecisionWaiter(_no_database)
+
+    async def look() -> str:
+        return "the stored row"
+
+    async with waiter.expecting("the-id") as expected:
+        waiter.settle({"the-id": {"replay": True}})
+        answer = await expected.outcome(5, look, lambda _outcome: None)
+    assert answer == "the stored row"
+
+
+async def test_a_worker_settles_the_waiters_of_its_own_process_directly() -> None:
+    waiter = DecisionWaiter(_no_database)
+
+    async def never() -> None:
+        raise AssertionError("a settled request must not read the row")
+
+    async def decide_later() -> None:
+        await asyncio.sleep(0.05)
+        waiter.settle({"the-id": "decided"})
+
+    async with waiter.expecting("the-id") as expected:
+        answer, _ = await asyncio.gather(
+            expected.outcome(5, never, lambda outcome: outcome), decide_later()
+        )
+    assert answer == "decided"
+
+
+def test_outcomes_are_split_into_notify_sized_payloads_and_read_back() -> None:
+    reason = "x" * 300
+    outcomes = {f"{i:036d}": {"status": "REFUSED", "reason": reason} for i in range(100)}
+    sent = payloads(outcomes)
+    assert len(sent) > 1 and all(len(p.encode()) < 8000 for p in sent)
+    received: dict[str, object] = {}
+    for payload in sent:
+        received.update(parse_payload(payload))
+    assert received == outcomes
+
+
+def test_a_bare_list_of_ids_from_an_older_worker_wakes_its_waiters_without_outcomes() -> None:
+    assert parse_payload("a,b") == {"a": None, "b": None}
