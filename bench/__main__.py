@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workflow-cases", type=int, default=100_000, help="open cases seeded")
     p.add_argument("--workflow-agents", type=int, default=2_000, help="agents seeded")
     p.add_argument("--workflow-seconds", type=float, default=20, help="action load duration")
-    p.add_argument("--workflow-clients", type=int, default=64, help="concurrent action clients")
+    p.add_argument(
+        "--workflow-clients", type=int, default=192, help="wrk connections recording actions"
+    )
     p.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
     return p
 

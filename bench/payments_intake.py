@@ -219,14 +219,15 @@ def intake_costs(
         results = [
             Result(
                 "webhook notifications accepted (202), saturated",
-                saturated.accepted / saturated.seconds,
+                saturated.successful / saturated.seconds,
                 "/s",
                 limit=pgbench_tps,
                 limit_source="pgbench single-row inserts" if pgbench_tps else "",
                 note=(
                     f"wrk, {clients} connections for {saturated.seconds:.0f}s, to {to};"
-                    f" {saturated.refused} refused, {saturated.errors} without an answer,"
-                    f" {max(0, saturated.requests - saturated.signed)} repeated;"
+                    f" {saturated.requests - saturated.successful} refused,"
+                    f" {saturated.errors} without an answer,"
+                    f" {max(0, saturated.requests - saturated.prepared)} repeated;"
                     " goal ≥ 3,000/s"
                 ),
             )
