@@ -99,5 +99,10 @@ def test_outcomes_are_split_into_notify_sized_payloads_and_read_back() -> None:
     assert received == outcomes
 
 
+def test_an_outcome_too_long_for_a_notify_is_sent_without_it() -> None:
+    sent = payloads({"the-id": {"reason": "x" * 9000}})
+    assert [parse_payload(p) for p in sent] == [{"the-id": None}]
+
+
 def test_a_bare_list_of_ids_from_an_older_worker_wakes_its_waiters_without_outcomes() -> None:
     assert parse_payload("a,b") == {"a": None, "b": None}
