@@ -13,8 +13,9 @@ from faust.web import Blueprint
 
 from domain.sync_jobs import SNAPSHOT_TABLES, SOURCE_NAMES, parse_sync_run
 from persistence import sync_status
+from persistence.replication_slots import slot_of, slot_state
 from persistence.sync_jobs import JobAlreadyRunning, get_job, start_job
-from runtime.connectors import states
+from runtime.connectors import CONFIG_DIR, config_files, states
 from streams.app import crm_app
 from streams.sync_lag import consumer_lag
 from streams.topics import CDC_TOPICS
@@ -41,6 +42,15 @@ def _limit(request: aioweb.Request) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
         raise ProblemError(400, "INVALID_LIMIT", f"limit must be 1..{MAX_LIST}", field="limit")
     return int(raw)
+
+
+async def _slot(settings: Any, name: str) -> dict[str, Any] | None:
+    configs = config_files([name]) if (CONFIG_DIR / f"{name}.json").exists() else []
+    named = slot_of(configs[0]) if configs else None
+    if named is None:
+        return None
+    database, slot = named
+    return await slot_state(settings.source_dsn(database), slot)
 
 
 async def _connector(settings: Any, name: str) -> dict[str, Any]:
@@ -194,6 +204,7 @@ async def _status(
             {
                 "source": system,
                 "connector": await _connector(settings, name),
+                "replicationSlot": await _slot(settings, name),
                 "consumerLag": {table: lags.get(topic) for table, topic in topics.items()},
                 "entities": [
                     {"entityType": t, "live": 0, "deleted": 0, "openErrors": 0, **v}

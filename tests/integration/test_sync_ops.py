@@ -79,6 +79,11 @@ async def test_status_shows_each_source_with_connector_and_entities(api: str, to
         assert all(t["state"] == "RUNNING" for t in source["connector"]["tasks"])
         assert all(v is None or v >= 0 for v in source["consumerLag"].values())
     assert "FBNK_CUSTOMER" in sources["T24"]["consumerLag"]
+    # The WAL each source's server keeps for its connector (the operator's disk).
+    for name, source in sources.items():
+        slot = source["replicationSlot"]
+        assert (slot["name"], slot["state"]) == (f"crm_{name.lower()}", "ACTIVE"), slot
+        assert slot["retainedBytes"] >= slot["unconfirmedBytes"] >= 0, slot
 
 
 async def test_orphans_and_stale_records_are_reported(
