@@ -15,7 +15,7 @@ from domain.sync_jobs import SNAPSHOT_TABLES, SOURCE_NAMES, parse_sync_run
 from persistence import sync_status
 from persistence.replication_slots import slot_of, slot_state
 from persistence.sync_jobs import JobAlreadyRunning, get_job, start_job
-from runtime.connectors import CONFIG_DIR, config_files, states
+from runtime.connectors import CONFIG_DIR, states
 from streams.app import crm_app
 from streams.sync_lag import consumer_lag
 from streams.topics import CDC_TOPICS
@@ -45,8 +45,8 @@ def _limit(request: aioweb.Request) -> int:
 
 
 async def _slot(settings: Any, name: str) -> dict[str, Any] | None:
-    configs = config_files([name]) if (CONFIG_DIR / f"{name}.json").exists() else []
-    named = slot_of(configs[0]) if configs else None
+    config = CONFIG_DIR / f"{name}.json"
+    named = slot_of(config) if config.exists() else None
     if named is None:
         return None
     database, slot = named
