@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import asyncpg
@@ -110,9 +111,25 @@ def like_escape(text: str) -> str:
 
 
 def name_tsquery(words: tuple[str, ...]) -> str:
-    """All words, the last one as a prefix: what the user typed so far ("nguyen van a")."""
-    *whole, last = words
-    return " & ".join([*whole, f"{last}:*"])
+    """Every word in any order, the last one a prefix: what the user typed so far.
+
+    Asked of ix_customer_name_words as the chain of its word pairs: "nguyen van a" is
+    '+nguyen+van' & '+van+a':*. Both orders of every pair are indexed, so the chain holds
+    exactly when every word does, and each link is far rarer than either of its words.
+    Words are runs of [a-z0-9] (search_terms), so nothing in them is tsquery syntax.
+    """
+    *typed, last = words
+    whole = list(dict.fromkeys(typed))
+    # "nguyen ng": a whole word that starts with the prefix already satisfies it.
+    prefix = None if any(w.startswith(last) for w in whole) else last
+    if not whole:
+        return f"'{last}':*"
+    if prefix is None and len(whole) == 1:
+        return f"'{whole[0]}'"
+    chain = [f"'+{a}+{b}'" for a, b in pairwise(whole)]
+    if prefix is not None:
+        chain.append(f"'+{whole[-1]}+{prefix}':*")
+    return " & ".join(chain)
 
 
 def _key_hits(q: _Sql, terms: SearchTerms) -> str:
@@ -160,7 +177,7 @@ async def search_customers(conn: asyncpg.Connection, s: CustomerSearch) -> list[
     parts = [f"{select} WHERE c.cif = ANY(ARRAY({keys})) AND {filters} {order}"]
     if s.terms.words:
         tsq = q.arg(name_tsquery(s.terms.words))
-        match = f"to_tsvector('simple', c.name_folded) @@ to_tsquery('simple', {tsq})"
+        match = f"{E}.name_search_tokens(c.name_folded) @@ {tsq}::tsquery"
         parts.append(f"{select} WHERE {match} AND {filters} {order}")
     union = " UNION ".join(f"({part})" for part in parts)
     sql = f"SELECT * FROM ({union}) AS found {q.order('', sort, 'cif', s.page, limit)}"

@@ -55,10 +55,12 @@ class Customer(SourceColumns, Base):
             postgresql_using="gin",
             postgresql_ops={"name_folded": "gin_trgm_ops"},
         ),
+        # Each word and each ordered pair of words (migration sync_0003 has the function).
         Index(
-            "ix_customer_name_fts",
-            text("to_tsvector('simple', name_folded)"),
+            "ix_customer_name_words",
+            text("sync_entities.name_search_tokens(name_folded)"),
             postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
         ),
         Index(
             "ix_customer_national_id_trgm",

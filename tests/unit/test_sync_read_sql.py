@@ -31,9 +31,19 @@ class Capture:
 
 @pytest.mark.parametrize(
     ("words", "tsquery"),
-    [(("nguyen", "van", "a"), "nguyen & van & a:*"), (("100234",), "100234:*")],
+    [
+        (("nguyen", "van", "a"), "'+nguyen+van' & '+van+a':*"),
+        (("100234",), "'100234':*"),
+        (("an", "nguyen"), "'+an+nguyen':*"),
+        # Repeated words count once; a prefix a whole word already satisfies is dropped.
+        (("van", "nguyen", "van", "a"), "'+van+nguyen' & '+nguyen+a':*"),
+        (("nguyen", "ng"), "'nguyen'"),
+        (("tran", "nguyen", "ng"), "'+tran+nguyen'"),
+    ],
 )
-def test_the_last_word_is_a_prefix(words: tuple[str, ...], tsquery: str) -> None:
+def test_the_last_word_is_a_prefix_of_a_chain_of_pairs(
+    words: tuple[str, ...], tsquery: str
+) -> None:
     assert name_tsquery(words) == tsquery
 
 
@@ -45,9 +55,9 @@ async def test_search_uses_only_the_branches_its_terms_allow() -> None:
     conn = Capture()
     terms = SearchTerms(exact="Nguyễn Văn A", words=("nguyen", "van", "a"))
     await search_customers(conn, CustomerSearch(terms, Keyset("name", False, 50)))
-    assert "to_tsvector('simple', c.name_folded) @@ to_tsquery('simple', $3)" in conn.sql
+    assert "sync_entities.name_search_tokens(c.name_folded) @@ $3::tsquery" in conn.sql
     assert "LIKE" not in conn.sql and "::text[]" not in conn.sql
-    assert conn.args == ("Nguyễn Văn A", 51, "nguyen & van & a:*")
+    assert conn.args == ("Nguyễn Văn A", 51, "'+nguyen+van' & '+van+a':*")
     # Each part is sorted and limited, and so is their union.
     assert conn.sql.count("ORDER BY c.name_folded ASC, c.cif ASC LIMIT $2") == 2
     assert conn.sql.endswith(") AS found ORDER BY name_folded ASC, cif ASC LIMIT $2")
@@ -61,7 +71,7 @@ async def test_a_key_search_in_scope_after_a_cursor() -> None:
     await search_customers(conn, search)
     assert "national_id LIKE $2" in conn.sql and "number LIKE $3" in conn.sql
     assert "c.cif = ANY($5::text[])" in conn.sql and "(c.cif, c.cif) < ($6, $7)" in conn.sql
-    assert "to_tsvector" not in conn.sql
+    assert "name_search_tokens" not in conn.sql
     assert conn.args == (
         "0901234567",
         "%0901234567%",
