@@ -69,7 +69,10 @@ def int_param(request: aioweb.Request, name: str, low: int, high: int) -> int | 
 def search_terms(q: str) -> SearchTerms:
     """Read one search box entry as every kind of key it could be."""
     exact = q.strip()
-    words = tuple(re.findall(r"[a-z0-9]+", fold(exact)))
+    folded = fold(exact)
+    # Digits and signs alone are a number (phone, national id, CIF, account): searching names
+    # for them found nothing real, and a digit prefix's vague estimate drew parallel workers.
+    words = tuple(re.findall(r"[a-z0-9]+", folded)) if re.search(r"[a-z]", folded) else ()
     phone: str | None = None
     if _PHONE_LIKE.match(exact):
         digits = re.sub(r"\D", "", exact)

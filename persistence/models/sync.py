@@ -54,6 +54,7 @@ class Customer(SourceColumns, Base):
             "name_folded",
             postgresql_using="gin",
             postgresql_ops={"name_folded": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ),
         # Each word and each ordered pair of words (migration sync_0003 has the function).
         Index(
@@ -67,6 +68,7 @@ class Customer(SourceColumns, Base):
             "national_id",
             postgresql_using="gin",
             postgresql_ops={"national_id": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ),
         ENTITIES,
     )
@@ -94,6 +96,7 @@ class Phone(SourceColumns, Base):
             "number",
             postgresql_using="gin",
             postgresql_ops={"number": "gin_trgm_ops"},
+            postgresql_with={"fastupdate": "off"},
         ),
         ENTITIES,
     )
