@@ -93,11 +93,11 @@ class Settings(BaseSettings):
     consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
     consumer_fetch_max_wait_ms: int = Field(default=25, ge=0)
 
-    # Sinks and batched agents: a batch goes when full or when its oldest message has
-    # waited this long. The next batch fills while one is handled (streams/gather.py), so a
-    # short wait no longer cuts batches short under load as it did with Faust's take.
+    # Sinks: flushed at whichever comes first. Below the size the time is latency; above
+    # it, bigger batches are cheaper. Sync at 0.1 s instead of 0.5 s (bench, step sync, one
+    # run each): freshness p50 0.9 s instead of 1.5 s, initial load 510 instead of 745/s.
     sink_batch_size: int = Field(default=1000, ge=1)
-    sink_flush_seconds: float = Field(default=0.1, gt=0)
+    sink_flush_seconds: float = Field(default=0.5, gt=0)
     # Sync's two stages fill batches only when behind (a load, a snapshot); each batch costs
     # a dozen PostgreSQL transactions and a publish whatever its size. Initial load of 20,000
     # customers (bench step sync): 1,248 entities/s at 1,000; 1,545 and 1,659 at 5,000.

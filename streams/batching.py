@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
 from faust.streams import Stream, _current_event
-from faust.types import ChannelT, EventT, StreamT
+from faust.types import EventT, StreamT
 
 from streams import failpoints
 from streams.app import CrmApp
-from streams.gather import Gatherer
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +46,7 @@ async def consume_in_batches(
     an agent that died quietly would leave a partition stuck while /health says ok.
     """
     assert isinstance(stream, Stream)
-    async for batch in _gathered(stream, size, within):
+    async for batch in stream.noack_take(size, within):
         # Every event is handled and acked. Filtering by the consumer's current assignment was
         # tried and removed: mid-rebalance the assignment can read empty, and dropped events
         # were never fetched again, stalling the partition. Replays are idempotent instead.
@@ -66,53 +64,3 @@ async def consume_in_batches(
             raise
         for event in events:
             await stream.ack(event)
-    if not stream.should_stop:
-        # The batches ended on their own: the agent would sit idle with its partitions.
-        error = RuntimeError("the batches of a running stream ended")
-        await app.crash(error)
-        raise error
-
-
-async def _gathered(stream: Stream[Any], size: int, within: float) -> AsyncIterator[list[EventT]]:
-    """The stream's events in batches (streams/gather.py), acknowledged by the caller.
-
-    Like Faust's `noack_take`, a processor on the stream keeps each message's event and the
-    stream is drained in the background; unlike it, the draining goes on while a batch is
-    handled, so reading, decoding and the handling's waits on PostgreSQL and Kafka overlap.
-    """
-
-    async def wait(event: asyncio.Event, seconds: float | None) -> bool:
-        # mode types the waitable as its own Event; any object with an awaitable wait() works.
-        # Its answer says "stopped" after a timeout too, so ask the stream itself.
-        await stream.wait(event, timeout=seconds)  # type: ignore[arg-type]
-        return stream.should_stop
-
-    gatherer: Gatherer[EventT] = Gatherer(size, within, wait)
-
-    async def keep(value: Any) -> Any:
-        try:
-            event = stream.current_event
-            if event is None:
-                raise RuntimeError("a gathered message has no current event")
-            # Stopped while the next batch was full: the message stays unacknowledged and is
-            # read again after the restart.
-            await gatherer.add(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            # Raised here it would end only the background draining: the agent would wait
-            # for batches that never come.
-            log.exception("gathering a batch failed")
-            await stream.crash(exc)
-        return value
-
-    acks = stream.enable_acks
-    stream.enable_acks = False
-    stream.add_processor(keep)
-    stream._enable_passive(cast(ChannelT, aiter(stream.channel)))
-    try:
-        async for batch in gatherer.batches():
-            yield batch
-    finally:
-        stream.enable_acks = acks
-        stream._processors.remove(keep)

@@ -109,8 +109,8 @@ def register_commands(app: CrmApp, topic_name: str, handlers: Mapping[str, Comma
     @app.agent(topic, name=f"{app.service_name}.commands")
     async def dispatch(stream: StreamT) -> None:
         # Mostly interactive (an agent waits for the decision), but forwarded loans and
-        # payments come in bulk at times: batches as large as a sink's, each leaving once
-        # its oldest command has waited COMMAND_BATCH_SECONDS (streams/gather.py).
+        # payments come in bulk at times: batches as large as a sink's, taken every
+        # COMMAND_BATCH_SECONDS so a waiting request is not held for a full sink window.
         await consume_in_batches(
             app, stream, app.settings.sink_batch_size, COMMAND_BATCH_SECONDS, handle
         )
