@@ -5,7 +5,8 @@ has not arrived is held in RocksDB (and listed in sync_metadata.orphan) until it
 several changes to one entity the newest source time wins, here and in PostgreSQL (the
 upsert's version guard), and only what PostgreSQL stored is published on the compacted
 sync.<entity> topics — a late, older change never becomes the topic's latest value.
-Order per batch: PostgreSQL → topics and events → release held records → ack.
+Order per batch: table changelogs → PostgreSQL → topics and events → release held records →
+ack.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from faust.tables import Table
 from faust.types import EventT, StreamT
 
 from domain.sync_entities import Customer, SyncEntity, key_text, owner_cif, type_name
@@ -38,6 +38,7 @@ from streams.sync_avro import from_avro, schema_name, to_avro, to_row
 from streams.sync_events import entity_updated_events
 from streams.sync_jobs import job_of
 from streams.topics import SYNC_CHANGES, SYNC_EVENTS
+from tables.raw import RawKeyedTable
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def _orphan_row(entity: SyncEntity, cif: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
+def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> None:
     settings = app.settings
     codec = codec_for(settings)
     sinks: dict[str, PostgresSink] = {}
@@ -205,6 +206,10 @@ def register_apply(app: CrmApp, seen: Table, held: Table) -> None:
                         held[cif] = [*(held.get(cif) or []), value]
                         orphans.append(_orphan_row(entity, cif, now))
                     MESSAGES.labels(app.service_name, event.message.topic, "ok").inc()
+            # The batch is acknowledged after this, and Faust may then commit its offsets: a
+            # hold or a first sighting still on its way to the changelog would be lost to the
+            # next owner of the partition, and the held record with it (see RawKeyedTable).
+            await asyncio.gather(seen.changelog_durable(), held.changelog_durable())
             # One entity type per connection, all at once: the batch waits for the slowest
             # table instead of the sum of them.
             newest = _newest(ready)
