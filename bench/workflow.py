@@ -266,7 +266,8 @@ def workflow_costs(
             )
             # 201 recorded or 422 refused by a rule: both decided by the customer's worker.
             decided = run.answered(201, 422)
-            other = run.requests - decided
+            late = run.answered(202)
+            other = run.requests - decided - late
             results = [
                 Result(
                     "actions decided end to end (POST /api/actions → 201/422)",
@@ -276,8 +277,10 @@ def workflow_costs(
                     limit_source="pgbench single-row inserts" if pgbench_tps else "",
                     note=(
                         f"wrk, {clients} connections for {run.seconds:.0f}s, {cases:,} open"
-                        f" cases; {run.answered(202)} not decided in time, {other} other"
-                        f" answers, {run.errors} without an answer; p50 {run.p50_ms:.0f} ms,"
+                        f" cases; {late} not decided in time, {other} other answers,"
+                        f" {run.errors} without an answer,"
+                        f" {max(0, run.requests - run.prepared)} repeated (replays of a"
+                        f" decided id); p50 {run.p50_ms:.0f} ms,"
                         f" p99 {run.p99_ms:.0f} ms; goal ≥ 1,000/s"
                     ),
                 )
