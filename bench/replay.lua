@@ -1,6 +1,21 @@
 -- wrk script for bench.wrk: each wrk thread sends its own prepared requests, read from
 -- "<prefix>-<thread id>.req" (requests separated by a NUL byte), in order, starting again
 -- from the first if the run outlasts them. Answers are counted by status.
+-- With a second argument, a rate per thread in requests/s, requests leave on a fixed
+-- schedule (request n at start + n / rate) instead of as soon as a connection is free.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } crm_timespec;
+int clock_gettime(int clock, crm_timespec *now);
+]]
+local CLOCK_MONOTONIC = 1
+local clock = ffi.new("crm_timespec")
+
+local function now_ms()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
+
 local counter = 0
 local threads = {}
 
@@ -25,6 +40,26 @@ function init(args)
   end
   index = 0
   statuses = {}
+  if args[2] ~= nil then
+    interval_ms = 1000 / tonumber(args[2])
+    started_ms = now_ms()
+    slot = 0
+  end
+end
+
+-- Called after each answer: how long this connection waits before its next request. Each
+-- request takes the next free slot of the schedule, so the rate holds while fewer than all
+-- connections are waiting for answers.
+function delay()
+  if interval_ms == nil then
+    return 0
+  end
+  slot = slot + 1
+  local wait = started_ms + slot * interval_ms - now_ms()
+  if wait < 0 then
+    return 0
+  end
+  return wait
 end
 
 function request()

@@ -1,8 +1,5 @@
-"""Saturate the webhook with wrk (bench.wrk), every notification signed beforehand.
-
-The steady-rate latency runs stay in Python: they need an open loop at a fixed rate and each
-payment's acceptance time.
-"""
+"""Load the webhook with wrk (bench.wrk), every notification signed beforehand: as fast as
+it answers (saturate) or at a fixed rate (pace)."""
 
 from __future__ import annotations
 
@@ -34,6 +31,42 @@ def saturate(
     connections: int,
 ) -> WrkRun:
     """Closed loop: `connections` keep-alive connections, each sending as soon as answered."""
+    count = int(SIGNED_PER_SECOND * seconds)
+    label = "webhook intake (saturating)"
+    return _signed_replay(url, path, channel, secret, body, count, seconds, connections, label)
+
+
+def pace(
+    url: str,
+    path: str,
+    channel: str,
+    secret: str,
+    body: Callable[[int], bytes],
+    rate: float,
+    seconds: float,
+    connections: int,
+) -> WrkRun:
+    """`rate` notifications a second for `seconds`, whatever the answers' latency, as long as
+    fewer than `connections` wait for one."""
+    count = int(rate * seconds) + connections
+    label = f"webhook at {rate:,.0f}/s"
+    return _signed_replay(
+        url, path, channel, secret, body, count, seconds, connections, label, rate
+    )
+
+
+def _signed_replay(
+    url: str,
+    path: str,
+    channel: str,
+    secret: str,
+    body: Callable[[int], bytes],
+    count: int,
+    seconds: float,
+    connections: int,
+    label: str,
+    rate: float | None = None,
+) -> WrkRun:
     if seconds > MAX_SECONDS:
         raise ValueError(f"requests signed beforehand go stale after {MAX_SECONDS:.0f} s")
     now = int(time.time())
@@ -48,5 +81,4 @@ def saturate(
         }
         return http_request(host, "POST", path, headers, payload)
 
-    count = int(SIGNED_PER_SECOND * seconds)
-    return replay(url, signed, count, seconds, connections, "webhook intake (saturating)")
+    return replay(url, signed, count, seconds, connections, label, rate)

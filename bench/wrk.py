@@ -79,8 +79,11 @@ def replay(
     seconds: float,
     connections: int,
     label: str,
+    rate: float | None = None,
 ) -> WrkRun:
-    """Closed loop: `connections` keep-alive connections, each sending as soon as answered.
+    """Closed loop: `connections` keep-alive connections, each sending as soon as answered;
+    or, given a `rate`, requests sent on a fixed schedule of `rate` per second (plus one
+    unscheduled first request per connection).
 
     `build(host, n)` makes request n of `count` prepared ones (see http_request)."""
     ensure_debian_packages(["wrk"])
@@ -97,6 +100,8 @@ def replay(
                     out.write(build(host, thread * per_thread + i) + b"\0")
         command = [wrk, f"-t{THREADS}", f"-c{connections}", f"-d{seconds:.0f}s"]
         command += ["--timeout", "10s", "-s", str(SCRIPT), url, "--", str(prefix)]
+        if rate is not None:
+            command.append(f"{rate / THREADS:.3f}")
         output = _run_with_progress(command, seconds, label)
     summary = json.loads(output.strip().splitlines()[-1])
     return WrkRun(
