@@ -193,7 +193,7 @@ def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> Non
                             seen[entity.cif] = True
                         # Checked on every customer change, not only the first: a crash
                         # after the release but before the cleanup must release again.
-                        waiting = held.get(entity.cif)
+                        waiting = held.stored(entity.cif)
                         if waiting:
                             unheld += [decode(base64.b64decode(v)) for v in waiting]
                             ready += [Item(event, e) for e in unheld[-len(waiting) :]]
@@ -203,7 +203,7 @@ def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> Non
                         ready.append(Item(event, entity))
                     else:
                         value = base64.b64encode(raw).decode()
-                        held[cif] = [*(held.get(cif) or []), value]
+                        held[cif] = [*(held.stored(cif) or []), value]
                         orphans.append(_orphan_row(entity, cif, now))
                     MESSAGES.labels(app.service_name, event.message.topic, "ok").inc()
             # The batch is acknowledged after this, and Faust may then commit its offsets: a

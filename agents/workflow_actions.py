@@ -121,7 +121,7 @@ def record_actions(
                 except BadMessage as exc:
                     await dead_letter(app, event.message, exc)
                     continue
-                previous = contacts_from_json(contacts.get(action.cif))
+                previous = contacts_from_json(contacts.stored(action.cif))
                 decision, updated = decide(previous, action, kind_of(snapshot, action), policy, now)
                 # Before the sink: a crash in between replays the command, which the state
                 # recognises and answers with the same decision. A replay writes it again:

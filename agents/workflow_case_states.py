@@ -114,7 +114,7 @@ def change_case_states(
                 except BadMessage as exc:
                     await dead_letter(app, event.message, exc)
                     continue
-                before = case_from_json(cases.get(change.cif))
+                before = case_from_json(cases.stored(change.cif))
                 decision, after, _ = decide_change(before, change, snapshot, now)
                 if after is not None:
                     # Before the sink: a crash in between replays the command, which the case

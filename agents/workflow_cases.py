@@ -142,12 +142,12 @@ class CaseDesk:
             if not isinstance(loan, Loan) or loan.account_number != account:
                 raise BadMessage(f"the forwarded record is not loan {account}")
             view = loan_view(loan) if loan.cif == cif else None
-        before = case_from_json(self._cases.get(cif))
+        before = case_from_json(self._cases.stored(cif))
         self._keep(before, *on_loan(before, cif, account, view, now))
 
     def promise_broken(self, cif: str, now: datetime) -> None:
         """A promise of the customer broke: their open case moves up the queue."""
-        before = case_from_json(self._cases.get(cif))
+        before = case_from_json(self._cases.stored(cif))
         if before is not None:
             self._keep(before, *on_promise_broken(before, now))
 
@@ -208,7 +208,7 @@ class CaseDesk:
                 if not key:
                     await dead_letter(self._app, event.message, BadMessage("no CIF key"))
                     continue
-                case = case_from_json(self._cases.get(bytes(key).decode()))
+                case = case_from_json(self._cases.stored(bytes(key).decode()))
                 # A case closed since it was asked for has nothing to decide.
                 if case is not None and case.status is CaseStatus.OPEN:
                     open_cases.append(case)

@@ -88,7 +88,7 @@ class PromiseDesk:
         approved_by: str | None = None,
     ) -> None:
         """Apply one step to the customer's book; call inside the message's processing()."""
-        before = self._books.get(cif)
+        before = self._books.stored(cif)
         book, changed = step(book_from_json(before))
         after = book_to_json(book)
         # A customer who never promised anything gets no book (most payers).

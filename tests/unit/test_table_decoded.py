@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -28,6 +29,46 @@ def _table(tmp_path: Path) -> Any:
     app._publisher = publisher  # type: ignore[assignment]
     # Not co-partitioned: the test writes outside any message's handling.
     return raw_keyed_table(app, "decoded-test")
+
+
+class _CountingStore(MutableMapping[Any, Any]):
+    """A store that counts its lookups (a RocksDB read each in the real one)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Any, Any] = {}
+        self.lookups = 0
+
+    def __getitem__(self, key: Any) -> Any:
+        self.lookups += 1
+        return self.entries[key]
+
+    def __contains__(self, key: object) -> bool:
+        self.lookups += 1
+        return key in self.entries
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.entries[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self.entries[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+async def test_a_stored_value_is_read_from_the_store_once(tmp_path: Path) -> None:
+    table = _table(tmp_path)
+    store = table._data = _CountingStore()
+    store.entries["LD1"] = {"n": 1}
+    assert table.stored("LD1") == {"n": 1}
+    assert table.stored("LD404") is None
+    assert store.lookups == 2
+    # What `stored` saves: the table's own get asks `in`, then reads.
+    assert table.get("LD1") == {"n": 1}
+    assert store.lookups == 4
 
 
 async def test_a_value_is_decoded_once(tmp_path: Path) -> None:
