@@ -23,7 +23,7 @@ from aiohttp import web as aioweb
 
 from crm.settings import PAYMENTS_INTAKE as NAME
 from crm.settings import Settings
-from streams import gc_pauses
+from streams import gc_pauses, gc_tuning
 from streams.publish import EventPublisher
 from web.jsonio import json_response
 from web.middleware import error_middleware
@@ -69,6 +69,7 @@ def run_intake(settings: Settings) -> int:
     """Serve until SIGTERM or SIGINT; aiohttp then stops taking requests and ends them."""
     gc_pauses.watch()
     app = intake_application(settings, EventPublisher(settings, NAME))
+    gc_tuning.settle()
     port = settings.payments_intake_web_port
     log.info("payments intake listening on %s:%d", settings.web_host, port)
     aioweb.run_app(app, host=settings.web_host, port=port, print=None, access_log=None)

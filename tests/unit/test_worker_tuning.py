@@ -1,4 +1,4 @@
-"""What a worker sets up beside its app: batched Kafka fetches and GC pause metrics."""
+"""What a worker sets up beside its app: batched Kafka fetches, GC settings and pause metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crm.settings import Settings
-from streams import gc_pauses
+from streams import gc_pauses, gc_tuning
 from streams.app import create_app
 
 
@@ -43,3 +43,14 @@ def _count(generation: str) -> float:
             if sample.name.endswith("_count") and sample.labels["generation"] == generation:
                 return sample.value
     return 0.0
+
+
+def test_settling_freezes_the_startup_heap_and_collects_young_objects_later() -> None:
+    before = gc.get_threshold()
+    try:
+        gc_tuning.settle()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (gc_tuning.YOUNG_THRESHOLD, before[1], before[2])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
