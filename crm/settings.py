@@ -89,9 +89,12 @@ class Settings(BaseSettings):
     worker_index: int = Field(default=0, ge=0)
 
     # A fetch returns once this much data is there or after this wait, whichever is first
-    # (streams/fetch_batching.py): the wait is latency added to each hop between services.
+    # (streams/fetch_batching.py): the wait is latency added to each hop between services,
+    # and every consumer asks that often even when idle. At 25 ms the idle system took
+    # about a third of a core for fetches (workers and Kafka, 26-35% measured; 15% at
+    # 100 ms), CPU the webhook and actions benchmarks then did not have (docs/payments.md).
     consumer_fetch_min_bytes: int = Field(default=64 * 1024, ge=1)
-    consumer_fetch_max_wait_ms: int = Field(default=25, ge=0)
+    consumer_fetch_max_wait_ms: int = Field(default=100, ge=0)
 
     # Sinks: flushed at whichever comes first. Below the size the time is latency; above
     # it, bigger batches are cheaper. Sync at 0.1 s instead of 0.5 s (bench, step sync, one
