@@ -164,16 +164,11 @@ async def _visible_latencies(
             await asyncio.gather(*tasks)
 
         if rate > watched_rate:
+            hook = webhook_wrk.Webhook(
+                api, WEBHOOK, CHANNEL, secret, lambda n: _body(f"{tag}W", n, loans)
+            )
             others = asyncio.to_thread(
-                webhook_wrk.pace,
-                api,
-                WEBHOOK,
-                CHANNEL,
-                secret,
-                lambda n: _body(f"{tag}W", n, loans),
-                rate - watched_rate,
-                seconds,
-                PACED_CONNECTIONS,
+                webhook_wrk.pace, hook, rate - watched_rate, seconds, PACED_CONNECTIONS
             )
             run, _ = await asyncio.gather(others, send_watched())
             _count_paced(seen, run)
@@ -237,16 +232,8 @@ def intake_costs(
         loans = await _known_loans(settings)
         to = f"{len(loans):,} open loans of the synced bank" if loans else "unknown loans"
         tag = f"BI{uuid.uuid4().hex[:8].upper()}"
-        saturated = await asyncio.to_thread(
-            webhook_wrk.saturate,
-            api,
-            WEBHOOK,
-            CHANNEL,
-            secret,
-            lambda n: _body(tag, n, loans),
-            seconds,
-            clients,
-        )
+        hook = webhook_wrk.Webhook(api, WEBHOOK, CHANNEL, secret, lambda n: _body(tag, n, loans))
+        saturated = await asyncio.to_thread(webhook_wrk.saturate, hook, seconds, clients)
         token = await admin_token(api, admin_password)
         # The saturating burst is still being applied: latency is measured from an empty queue.
         await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bench.wrk import WrkRun, http_request, replay
 from security.webhook_signature import (
@@ -21,46 +22,32 @@ SIGNED_PER_SECOND = 4_000
 MAX_SECONDS = 240.0
 
 
-def saturate(
-    url: str,
-    path: str,
-    channel: str,
-    secret: str,
-    body: Callable[[int], bytes],
-    seconds: float,
-    connections: int,
-) -> WrkRun:
+@dataclass(frozen=True)
+class Webhook:
+    """Where notifications go and how each is made and signed."""
+
+    url: str
+    path: str
+    channel: str
+    secret: str
+    body: Callable[[int], bytes]  # notification n's JSON
+
+
+def saturate(hook: Webhook, seconds: float, connections: int) -> WrkRun:
     """Closed loop: `connections` keep-alive connections, each sending as soon as answered."""
     count = int(SIGNED_PER_SECOND * seconds)
-    label = "webhook intake (saturating)"
-    return _signed_replay(url, path, channel, secret, body, count, seconds, connections, label)
+    return _signed_replay(hook, count, seconds, connections, "webhook intake (saturating)")
 
 
-def pace(
-    url: str,
-    path: str,
-    channel: str,
-    secret: str,
-    body: Callable[[int], bytes],
-    rate: float,
-    seconds: float,
-    connections: int,
-) -> WrkRun:
+def pace(hook: Webhook, rate: float, seconds: float, connections: int) -> WrkRun:
     """`rate` notifications a second for `seconds`, whatever the answers' latency, as long as
     fewer than `connections` wait for one."""
     count = int(rate * seconds) + connections
-    label = f"webhook at {rate:,.0f}/s"
-    return _signed_replay(
-        url, path, channel, secret, body, count, seconds, connections, label, rate
-    )
+    return _signed_replay(hook, count, seconds, connections, f"webhook at {rate:,.0f}/s", rate)
 
 
 def _signed_replay(
-    url: str,
-    path: str,
-    channel: str,
-    secret: str,
-    body: Callable[[int], bytes],
+    hook: Webhook,
     count: int,
     seconds: float,
     connections: int,
@@ -72,13 +59,13 @@ def _signed_replay(
     now = int(time.time())
 
     def signed(host: str, n: int) -> bytes:
-        payload = body(n)
+        payload = hook.body(n)
         headers = {
             "Content-Type": "application/json",
-            CHANNEL_HEADER: channel,
+            CHANNEL_HEADER: hook.channel,
             TIMESTAMP_HEADER: str(now),
-            SIGNATURE_HEADER: sign(secret, now, payload),
+            SIGNATURE_HEADER: sign(hook.secret, now, payload),
         }
-        return http_request(host, "POST", path, headers, payload)
+        return http_request(host, "POST", hook.path, headers, payload)
 
-    return replay(url, signed, count, seconds, connections, label, rate)
+    return replay(hook.url, signed, count, seconds, connections, label, rate)
