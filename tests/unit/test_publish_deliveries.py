@@ -1,4 +1,5 @@
-"""A publish call wakes once, when the broker has answered for every one of its records."""
+"""A publish call wakes once, when the broker has answered for every one of its records;
+calls answered in one poll of the delivery thread wake their loop once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from streams.publish import _Deliveries
+from streams.publish import _Deliveries, _Wakeups
 
 
 class _Message:
@@ -88,3 +89,47 @@ async def test_the_highest_acknowledged_offset_of_each_partition_is_kept() -> No
     deliveries.expect(6)
     await asyncio.wait_for(deliveries.done, 1)
     assert deliveries.offsets == {("payments.events", 1): 42, ("payments.events", 0): 8}
+
+
+async def test_calls_answered_within_one_poll_wake_their_loop_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loop = asyncio.get_running_loop()
+    wake_ups: list[Any] = []
+    original = loop.call_soon_threadsafe
+
+    def counted(callback: Any, *args: Any) -> Any:
+        wake_ups.append(callback)
+        return original(callback, *args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    wakeups = _Wakeups()
+    calls = [_Deliveries(loop, wakeups.add) for _ in range(3)]
+    for deliveries in calls:
+        deliveries.expect(2)
+        _answer(deliveries, 2)
+    await asyncio.sleep(0.01)
+    # Answered, but the poll that served the answers has not returned yet.
+    assert not any(d.done.done() for d in calls)
+
+    poll_returns = threading.Thread(target=wakeups.wake)
+    poll_returns.start()
+    poll_returns.join()
+    await asyncio.wait_for(asyncio.gather(*(d.done for d in calls)), 1)
+    assert len(wake_ups) == 1
+
+
+async def test_a_call_not_yet_fully_answered_waits_for_a_later_poll() -> None:
+    wakeups = _Wakeups()
+    first = _Deliveries(asyncio.get_running_loop(), wakeups.add)
+    second = _Deliveries(asyncio.get_running_loop(), wakeups.add)
+    first.expect(1)
+    second.expect(2)
+    _answer(first, 1)
+    _answer(second, 1)
+    wakeups.wake()
+    await asyncio.wait_for(first.done, 1)
+    assert not second.done.done()
+    _answer(second, 1, first=1)
+    wakeups.wake()
+    await asyncio.wait_for(second.done, 1)
