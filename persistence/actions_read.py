@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,25 +70,37 @@ class Preflight:
     existing: asyncpg.Record | None
 
 
-async def preflight(pool: asyncpg.Pool, user_id: str, action_id: uuid.UUID, cif: str) -> Preflight:
-    """The caller's agent id, the customer's allowed channels, and the action if the id was
-    used already."""
-    row = await pool.fetchrow(
-        "SELECT (SELECT id FROM agents.agent WHERE user_id = $1) AS caller_agent_id,"
-        " (SELECT channels FROM workflow.customer_treatment WHERE cif = $3) AS channels,"
-        f" found.* FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT {ACTION_COLUMNS}"
-        f" FROM {_FROM} WHERE r.id = $2) AS found ON true",
-        user_id,
-        action_id,
-        cif,
+@dataclass(frozen=True, slots=True)
+class PreflightKey:
+    user_id: str
+    action_id: uuid.UUID
+    cif: str
+
+
+async def preflights(pool: asyncpg.Pool, keys: Sequence[PreflightKey]) -> list[Preflight]:
+    """For each key, in order: the caller's agent id, the customer's allowed channels, and
+    the action if its id was used already. One round trip for them all (persistence.coalesce
+    gathers the requests of one turn of the event loop)."""
+    rows = await pool.fetch(
+        "SELECT (SELECT id FROM agents.agent WHERE user_id = k.key_user) AS caller_agent_id,"
+        " (SELECT channels FROM workflow.customer_treatment WHERE cif = k.key_cif) AS channels,"
+        " found.*"
+        " FROM unnest($1::text[], $2::uuid[], $3::text[]) WITH ORDINALITY"
+        " AS k(key_user, key_action, key_cif, key_order)"
+        f" LEFT JOIN LATERAL (SELECT {ACTION_COLUMNS} FROM {_FROM} WHERE r.id = k.key_action)"
+        " AS found ON true ORDER BY k.key_order",
+        [k.user_id for k in keys],
+        [k.action_id for k in keys],
+        [k.cif for k in keys],
     )
-    assert row is not None
-    agent = row["caller_agent_id"]
-    return Preflight(
-        None if agent is None else str(agent),
-        row["channels"],
-        row if row["id"] is not None else None,
-    )
+    return [
+        Preflight(
+            None if row["caller_agent_id"] is None else str(row["caller_agent_id"]),
+            row["channels"],
+            row if row["id"] is not None else None,
+        )
+        for row in rows
+    ]
 
 
 async def action_by_id(pool: asyncpg.Pool, action_id: uuid.UUID) -> asyncpg.Record | None:
