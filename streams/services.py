@@ -77,7 +77,9 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
     from agents.workflow_strategy import Placer, fill_queues
     from domain.case_dictionary import CaseDictionaries
     from persistence.action_dictionaries import load_dictionaries
+    from persistence.actions_read import Preflight, PreflightKey, preflights
     from persistence.case_dictionaries import load_case_dictionaries
+    from persistence.coalesce import Coalescer
     from persistence.decision_signal import DecisionWaiter
     from persistence.dictionary_cache import DictionaryCache
     from persistence.snapshot_cache import SnapshotCache
@@ -114,6 +116,10 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
 
     case_states = SnapshotCache(load_case_states, app.settings.dictionary_cache_seconds)
     waiter = DecisionWaiter(lambda: asyncpg.connect(app.settings.asyncpg_dsn()))
+
+    async def load_preflights(keys: list[PreflightKey]) -> list[Preflight]:
+        return await preflights(await app.db_pool(), keys)
+
     contacts, books = customer_contacts(app), customer_promises(app)
     cases, owners = customer_cases(app), past_due_loan_owners(app)
     placer = Placer(app)
@@ -144,7 +150,7 @@ def _workflow(app: CrmApp) -> list[Blueprint]:
         dictionaries_blueprint(),
         # Before the actions: /api/actions/{id}/result is not /api/actions/{id}.
         action_results_blueprint(dictionaries, waiter),
-        actions_blueprint(dictionaries, waiter),
+        actions_blueprint(dictionaries, waiter, Coalescer(load_preflights)),
         assignments_blueprint(),
         promises_blueprint(waiter),
         queues_blueprint(),

@@ -12,10 +12,8 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
-import asyncpg
 from aiohttp import web as aioweb
 from faust.web import Blueprint
 
@@ -32,7 +30,6 @@ from persistence.actions_read import (
     actions_page,
     agent_id_of,
     joined_row,
-    preflights,
 )
 from persistence.coalesce import Coalescer
 from persistence.decision_signal import DecisionWaiter
@@ -184,18 +181,15 @@ async def _list(
     return json_response(page_body(items, page, last))
 
 
-def actions_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> Blueprint:
+def actions_blueprint(
+    dictionaries: DictionaryCache,
+    waiter: DecisionWaiter,
+    preflight: Coalescer[PreflightKey, Preflight],
+) -> Blueprint:
+    """`preflight` answers persistence.actions_read.preflights: each request's own query was a
+    fifth of the workflow worker at ~800 actions/s, most of it in asyncpg's send (py-spy);
+    one query per turn of the event loop now serves every request that reached it."""
     bp = Blueprint("actions")
-    # Each request's own preflight query was a fifth of the workflow worker at ~800
-    # actions/s, most of it in asyncpg's send (py-spy): one query per turn of the event
-    # loop now serves every request that reached it. One per pool; a worker has one.
-    coalescers: dict[int, Coalescer[PreflightKey, Preflight]] = {}
-
-    def preflight_of(pool: asyncpg.Pool) -> Coalescer[PreflightKey, Preflight]:
-        coalescer = coalescers.get(id(pool))
-        if coalescer is None:
-            coalescer = coalescers[id(pool)] = Coalescer(partial(preflights, pool))
-        return coalescer
 
     @bp.route("/api/actions", name="record")
     class RecordActionView(ApiView):
@@ -217,7 +211,7 @@ def actions_blueprint(dictionaries: DictionaryCache, waiter: DecisionWaiter) -> 
             # One round trip for the caller's agent id, the channels and a replayed id,
             # shared with the other requests of this turn of the event loop.
             key = PreflightKey(caller.user_id, parsed.action_id, parsed.cif)
-            known = await preflight_of(pool).get(key)
+            known = await preflight.get(key)
             action = replace(parsed, agent_id=known.agent_id)
             existing = known.existing
             if existing is not None:
