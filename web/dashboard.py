@@ -27,7 +27,7 @@ def dashboard_blueprints(app: CrmApp) -> list[Blueprint]:
     hub = Hub(scope_of)
 
     async def feed() -> None:
-        await follow_workflow_events(app.settings, hub.publish, hub.resync)
+        await follow_workflow_events(app.settings, hub)
 
     app.task(feed)
 

@@ -84,14 +84,25 @@ class Hub:
         self._subscribers.discard(sub)
         SUBSCRIBERS.set(len(self._subscribers))
 
+    def listening(self) -> bool:
+        """Whether any stream is open: with none, the feed need not read what it receives."""
+        return bool(self._subscribers)
+
+    def passed_unread(self) -> None:
+        """Events went by unread (no stream was open): assignments among them may still be
+        settling into the row scopes of the streams that open next."""
+        self._settling_until = self._clock() + SETTLE_SECONDS
+
     async def publish(self, events: Sequence[DashboardEvent]) -> None:
         """Queue each event for every subscriber allowed to see it."""
         for event in events:
             if event.event_type == "CUSTOMER_ASSIGNED":
                 self._settling_until = self._clock() + SETTLE_SECONDS
-            message = sse_message(event)
+            # Framed once, and only for an event someone sees.
+            message: bytes | None = None
             for sub in list(self._subscribers):
                 if await self._sees(sub, event):
+                    message = message or sse_message(event)
                     self._offer(sub, (event.cif, message))
 
     def resync(self) -> None:

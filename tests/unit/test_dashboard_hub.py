@@ -96,6 +96,21 @@ async def test_a_new_assignment_reaches_the_scope_while_assignments_settle() -> 
     assert received(lead) == ["C9"]
 
 
+async def test_a_stream_opened_just_after_unread_events_still_sees_their_assignments() -> None:
+    clock = Clock()
+    scopes = Scopes(lead=set())
+    hub = Hub(scopes, clock=clock)
+    assert not hub.listening()
+    # No stream was open: the feed let events go by unread, a CUSTOMER_ASSIGNED among them.
+    hub.passed_unread()
+    lead = await hub.subscribe(User("lead"), None)
+    assert hub.listening()
+    scopes.cifs["lead"] = {"C9"}
+    clock.now += 1
+    await hub.publish([ev("C9")])
+    assert received(lead) == ["C9"]
+
+
 async def test_scopes_are_not_read_per_event_when_nothing_moves() -> None:
     clock = Clock()
     scopes = Scopes(ann={"C1"})
