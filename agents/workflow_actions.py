@@ -139,8 +139,12 @@ def record_actions(
         kept = await sinks.write(handled)
         # Committed: wake the requests waiting for these decisions, here and elsewhere.
         outcomes = {str(h.action.action_id): h.outcome() for h in kept}
-        waiter.settle(outcomes)
-        await announce(await app.db_pool(), outcomes, outcomes)
+        woken = waiter.settle(outcomes)
+        # Only what no request of this process waited for: with one workflow worker that is
+        # nothing, and the NOTIFY per batch was 2% of the worker at 1,000 actions/s (py-spy).
+        # A second request for the same id in another process then looks at the row within
+        # a second instead.
+        await announce(await app.db_pool(), [i for i in outcomes if i not in woken], outcomes)
         await promises.flush(now)
         events = [
             (

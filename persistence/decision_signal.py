@@ -122,12 +122,16 @@ class DecisionWaiter:
         self._lock = asyncio.Lock()
         self._waiting: dict[str, list[asyncio.Future[Any]]] = {}
 
-    def settle(self, outcomes: Mapping[str, Any]) -> None:
-        """Wake this process's requests waiting for these actions with their outcomes."""
+    def settle(self, outcomes: Mapping[str, Any]) -> set[str]:
+        """Wake this process's requests waiting for these actions with their outcomes;
+        return the ids that had a request waiting here."""
+        woken: set[str] = set()
         for action_id, outcome in outcomes.items():
             for future in self._waiting.pop(action_id, []):
                 if not future.done():
                     future.set_result(outcome)
+                    woken.add(action_id)
+        return woken
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:

@@ -88,6 +88,16 @@ async def test_a_worker_settles_the_waiters_of_its_own_process_directly() -> Non
     assert answer == "decided"
 
 
+async def test_settling_tells_which_decisions_had_a_request_waiting_here() -> None:
+    waiter = DecisionWaiter(_no_database)
+    async with waiter.expecting("here") as expected:
+        woken = waiter.settle({"here": "decided", "elsewhere": "decided"})
+        answer = await expected.outcome(5, _no_database, lambda outcome: outcome)
+    # Only "elsewhere" still needs announcing to the other processes.
+    assert woken == {"here"} and answer == "decided"
+    assert waiter.settle({"here": "again"}) == set()
+
+
 def test_outcomes_are_split_into_notify_sized_payloads_and_read_back() -> None:
     reason = "x" * 300
     outcomes = {f"{i:036d}": {"status": "REFUSED", "reason": reason} for i in range(100)}
