@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 
-from domain.action_decision import ContactState, decided_from_json, decided_to_json
+from domain.action_decision import ContactState, Decisions, decided_from_json, decided_to_json
 from domain.case_dictionary import FIRST_STATE, FIRST_SUBSTATE
 from domain.case_states import CaseDecision, ChangeStatus, Refusal
 from domain.cases import Case, CaseStatus, LoanView
@@ -33,7 +33,7 @@ def customer_contacts(app: faust.App) -> RawKeyedTable:
 def contacts_to_json(state: ContactState) -> dict[str, Any]:
     return {
         "attempts": [[a.action_id, a.occurred_at.isoformat()] for a in state.attempts],
-        "decided": {key: decided_to_json(d) for key, d in state.decided.items()},
+        "decided": Decisions.of(state.decided).stored(decided_to_json),
     }
 
 
@@ -42,7 +42,8 @@ def contacts_from_json(value: dict[str, Any] | None) -> ContactState | None:
         return None
     return ContactState(
         attempts=tuple(Attempt(i, datetime.fromisoformat(at)) for i, at in value["attempts"]),
-        decided={key: decided_from_json(key, d) for key, d in value["decided"].items()},
+        # Read one at a time when the decision rules ask (see Decisions).
+        decided=Decisions(value["decided"], decided_from_json),
     )
 
 

@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.action_decision import ActionKind, ContactState, Status, decide, prune
+from domain.action_decision import (
+    ActionKind,
+    ContactState,
+    Decided,
+    Decisions,
+    Status,
+    decide,
+    prune,
+)
 from domain.actions import RecordAction, parse_action
 from domain.contact_rules import ContactPolicy, Rule
 
@@ -75,3 +83,40 @@ def test_old_attempts_and_decisions_are_forgotten() -> None:
     _, state = decide(None, action(), CALL, POLICY, NOW)
     later = prune(state, NOW + timedelta(days=12))
     assert later == ContactState()
+
+
+def test_a_decision_reads_only_the_stored_entries_it_needs() -> None:
+    read: list[str] = []
+
+    def reader(key: str, stored: Any) -> Decided:
+        read.append(key)
+        return Decided(key, Status(stored["status"]), None, None, stored["at"])
+
+    stored = {
+        "old": {"status": "RECORDED", "at": NOW - timedelta(days=3)},
+        "kept": {"status": "REFUSED", "at": NOW - timedelta(hours=1)},
+        "recent": {"status": "RECORDED", "at": NOW - timedelta(minutes=5)},
+    }
+    state = ContactState(decided=Decisions(stored, reader))
+    decision, after = decide(state, action(), CALL, POLICY, NOW)
+    # Forgetting the day-old entry read it and the first one kept; nothing else was decoded.
+    assert read == ["old", "kept"]
+    assert list(after.decided) == ["kept", "recent", str(decision.decided.action_id)]
+    written = Decisions.of(after.decided).stored(lambda d: "written")
+    assert written["kept"] is stored["kept"] and written["recent"] is stored["recent"]
+    assert written[str(decision.decided.action_id)] == "written"
+
+
+def test_a_replay_is_answered_from_its_stored_entry() -> None:
+    call = action()
+    first, state = decide(None, call, CALL, POLICY, NOW)
+    as_stored = Decisions.of(state.decided).stored(lambda d: d.status.value)
+
+    def reader(key: str, stored: Any) -> Decided:
+        return Decided(key, Status(stored), None, None, NOW)
+
+    again, same = decide(
+        ContactState(state.attempts, Decisions(as_stored, reader)), call, CALL, POLICY, NOW
+    )
+    assert again.replay and again.decided.status is first.decided.status
+    assert same.decided == state.decided
