@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # development token). `make` targets and the tests ask for development explicitly.
     environment: Environment = Environment.PRODUCTION
     log_level: str = "INFO"
+    # The services' event loop (streams/event_loop.py); "asyncio" is the standard library's.
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # Where the embedded runtime keeps data, logs, PID files and downloaded jars.
     data_dir: Path = PROJECT_ROOT / "var"
     bank_timezone: str = "Asia/Ho_Chi_Minh"

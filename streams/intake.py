@@ -23,7 +23,7 @@ from aiohttp import web as aioweb
 
 from crm.settings import PAYMENTS_INTAKE as NAME
 from crm.settings import Settings
-from streams import gc_pauses, gc_tuning
+from streams import event_loop, gc_pauses, gc_tuning
 from streams.publish import EventPublisher
 from web.jsonio import json_response
 from web.middleware import error_middleware
@@ -67,6 +67,7 @@ def intake_application(settings: Settings, publisher: EventPublisher) -> aioweb.
 
 def run_intake(settings: Settings) -> int:
     """Serve until SIGTERM or SIGINT; aiohttp then stops taking requests and ends them."""
+    event_loop.install(settings)
     gc_pauses.watch()
     app = intake_application(settings, EventPublisher(settings, NAME))
     gc_tuning.settle()

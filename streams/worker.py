@@ -5,11 +5,12 @@ from __future__ import annotations
 import faust
 
 from crm.settings import ServiceName, Settings
-from streams import gc_pauses, gc_tuning
+from streams import event_loop, gc_pauses, gc_tuning
 from streams.services import build_app
 
 
 def run_worker(settings: Settings, service: ServiceName) -> int:
+    event_loop.install(settings)
     gc_pauses.watch()
     app = build_app(settings, service)
     gc_tuning.settle()
