@@ -8,12 +8,12 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.contact_rules import ContactPolicy
 
@@ -41,8 +41,9 @@ class Settings(BaseSettings):
     # development token). `make` targets and the tests ask for development explicitly.
     environment: Environment = Environment.PRODUCTION
     log_level: str = "INFO"
-    # The services' event loop (streams/event_loop.py); "asyncio" is the standard library's.
-    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+    # The services whose processes run on uvloop (streams/event_loop.py); the others on the
+    # standard library's loop. Comma-separated in the environment, e.g. "workflow,auth".
+    uvloop_services: Annotated[frozenset[str], NoDecode] = frozenset({"workflow"})
     # Where the embedded runtime keeps data, logs, PID files and downloaded jars.
     data_dir: Path = PROJECT_ROOT / "var"
     bank_timezone: str = "Asia/Ho_Chi_Minh"
@@ -200,6 +201,13 @@ class Settings(BaseSettings):
     strategy_fill_batch: int = Field(default=500, ge=1, le=10_000)
     # How often agents' figures per day (agents.agent_performance) are recomputed.
     performance_rollup_seconds: float = Field(default=300, gt=0)
+
+    @field_validator("uvloop_services", mode="before")
+    @classmethod
+    def _service_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     def contact_policy(self) -> ContactPolicy:
         return ContactPolicy(

@@ -67,7 +67,7 @@ def intake_application(settings: Settings, publisher: EventPublisher) -> aioweb.
 
 def run_intake(settings: Settings) -> int:
     """Serve until SIGTERM or SIGINT; aiohttp then stops taking requests and ends them."""
-    event_loop.install(settings)
+    event_loop.install(settings, NAME)
     gc_pauses.watch()
     app = intake_application(settings, EventPublisher(settings, NAME))
     gc_tuning.settle()

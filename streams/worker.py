@@ -10,7 +10,7 @@ from streams.services import build_app
 
 
 def run_worker(settings: Settings, service: ServiceName) -> int:
-    event_loop.install(settings)
+    event_loop.install(settings, service)
     gc_pauses.watch()
     app = build_app(settings, service)
     gc_tuning.settle()

@@ -21,8 +21,8 @@ def policy() -> Iterator[None]:
         asyncio.set_event_loop_policy(before)
 
 
-def test_services_run_on_uvloop_by_default(policy: None) -> None:
-    event_loop.install(Settings())
+def test_the_workflow_service_runs_on_uvloop_by_default(policy: None) -> None:
+    event_loop.install(Settings(), "workflow")
     loop = asyncio.new_event_loop()
     try:
         assert isinstance(loop, uvloop.Loop)
@@ -30,11 +30,18 @@ def test_services_run_on_uvloop_by_default(policy: None) -> None:
         loop.close()
 
 
-def test_the_standard_loop_stays_when_configured(policy: None) -> None:
+def test_other_services_keep_the_standard_loop(policy: None) -> None:
     asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
-    event_loop.install(Settings(event_loop="asyncio"))
+    event_loop.install(Settings(), "sync")
     loop = asyncio.new_event_loop()
     try:
         assert not isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
+
+
+def test_the_services_on_uvloop_are_configured_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_UVLOOP_SERVICES", "workflow, payments-intake")
+    assert Settings().uvloop_services == {"workflow", "payments-intake"}
+    monkeypatch.setenv("CRM_UVLOOP_SERVICES", "")
+    assert Settings().uvloop_services == frozenset()
