@@ -26,6 +26,9 @@ def _as_env(value: object) -> str:
         return value.get_secret_value()
     if isinstance(value, Enum):
         return str(value.value)
+    if isinstance(value, set | frozenset):
+        # Sets of names are read back from comma-separated text (crm/settings.py).
+        return ",".join(sorted(str(v) for v in value))
     if isinstance(value, dict | list | tuple):
         # pydantic-settings parses complex fields from the environment as JSON.
         return json.dumps(value, default=str)  # Decimal amounts travel as text

@@ -39,10 +39,15 @@ def test_settings_survive_the_trip_to_a_child_process_environment(
 ) -> None:
     from runtime.ownership import child_env
 
-    original = Settings(group_roles={"G-1": "ADMIN"}, topic_prefix="t9.")
+    original = Settings(
+        group_roles={"G-1": "ADMIN"},
+        topic_prefix="t9.",
+        uvloop_services=frozenset({"workflow", "auth"}),
+    )
     for key, value in child_env(original, with_settings=True).items():
         if key.startswith("CRM_"):
             monkeypatch.setenv(key, value)
     rebuilt = Settings()
     assert rebuilt.group_roles == {"G-1": "ADMIN"}
     assert rebuilt.topic_prefix == "t9."
+    assert rebuilt.uvloop_services == {"workflow", "auth"}
