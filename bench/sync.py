@@ -32,7 +32,7 @@ from bench.report import Result
 from crm.settings import Settings
 from domain.text_fold import fold
 from runtime import manager, processes
-from simulators.checksums import crm_side, source_side
+from simulators.checksums import crm_counts, crm_side, source_side
 from simulators.churn import churn
 from simulators.generator import bank_today
 from simulators.keys import CHURN_FIRST_INDEX, IndexRange
@@ -76,32 +76,39 @@ def second_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
             proc.kill()
 
 
-async def _wait_converged(settings: Settings, scope: IndexRange, label: str) -> float:
-    """Poll the checksums until they match; print progress; return when they did.
+async def _wait_converged(
+    settings: Settings, scope: IndexRange, label: str
+) -> tuple[float, dict[str, tuple[int, str]]]:
+    """Poll until the CRM's copy matches the source; print progress; return when it did.
 
-    Fails naming the tables that still differ once sync has read everything and the
-    checksums have not moved for STUCK_SECONDS: a lost change would otherwise keep the
-    benchmark waiting for ever.
+    Progress is polled with row counts; the checksums, which read and hash every row, are
+    taken only once the counts match, and the time returned is when they matched too.
+    Fails naming the tables that still differ once sync has read everything and the counts
+    have not moved for STUCK_SECONDS: a lost change would otherwise keep the benchmark
+    waiting for ever. Returns the source's checksums too.
     """
     pool = await asyncpg.create_pool(settings.asyncpg_dsn(), min_size=1, max_size=2)
     try:
         source = source_side(settings, scope)
-        expected = sum(count for count, _ in source.values())
-        last, unchanged_since = None, time.perf_counter()
+        wanted = {name: count for name, (count, _) in source.items()}
+        expected = sum(wanted.values())
+        last: dict[str, int] | None = None
+        unchanged_since = time.perf_counter()
         before, then = 0, time.perf_counter()
         while True:
-            crm = await crm_side(pool, scope)
+            counts = await crm_counts(pool, scope)
             now = time.perf_counter()
-            if crm == source:
-                return now
-            if crm != last:
-                last, unchanged_since = crm, now
+            if counts == wanted and await crm_side(pool, scope) == source:
+                return time.perf_counter(), source
+            if counts != last:
+                last, unchanged_since = counts, now
             elif now - unchanged_since > STUCK_SECONDS and await _nothing_left(settings):
+                crm = await crm_side(pool, scope)
                 differ = {k: (source[k][0], crm[k][0]) for k in source if source[k] != crm[k]}
                 raise RuntimeError(
                     f"sync read everything but tables differ (source, crm): {differ}"
                 )
-            have = sum(count for count, _ in crm.values())
+            have = sum(counts.values())
             print(
                 f"  {label}: {have:,}/{expected:,} rows in the CRM,"
                 f" {(have - before) / (now - then):,.0f} rows/s",
@@ -127,8 +134,8 @@ def initial_load(settings: Settings, customers: int, upsert_rate: float | None) 
         settings, customers, seed=42, start=start, as_of=bank_today(settings.bank_timezone)
     )
     loaded = time.perf_counter()
-    done = asyncio.run(_wait_converged(settings, scope, "initial load"))
-    entities = sum(count for count, _ in source_side(settings, scope).values())
+    done, source = asyncio.run(_wait_converged(settings, scope, "initial load"))
+    entities = sum(count for count, _ in source.values())
     elapsed = done - began
     note = (
         f"{customers:,} customers, {sum(written.values()):,} source rows, {entities:,} entities"
