@@ -36,7 +36,7 @@ from simulators.checksums import crm_counts, crm_side, source_side
 from simulators.churn import churn
 from simulators.generator import bank_today
 from simulators.keys import CHURN_FIRST_INDEX, IndexRange
-from simulators.loader import populate
+from simulators.loader import KeysTaken, populate
 from streams.sync_lag import consumer_lag
 from streams.topics import CDC_TOPICS, SYNC_CHANGES
 
@@ -48,6 +48,9 @@ STUCK_SECONDS = 60.0
 WARM_UP_SECONDS = 2.0
 # Past every range the tests use (100M..900M from the bottom): the benchmark's own.
 BENCH_BASE = 800_000_000
+# Ranges drawn before giving up: every run leaves its customers behind, and a large load's
+# range often overlaps an earlier run's.
+RANGE_ATTEMPTS = 50
 
 
 def _rss_mb(pid: int) -> float:
@@ -126,13 +129,24 @@ async def _nothing_left(settings: Settings) -> bool:
     return sum(v or 0 for v in lags.values()) == 0
 
 
+def _load_fresh_range(settings: Settings, customers: int) -> tuple[IndexRange, dict[str, int]]:
+    """Generate `customers` into a range no earlier run used; earlier runs' rows stay."""
+    pick = random.SystemRandom()
+    for _ in range(RANGE_ATTEMPTS):
+        start = BENCH_BASE + pick.randrange(0, 50_000) * 1000
+        try:
+            written = populate(
+                settings, customers, seed=42, start=start, as_of=bank_today(settings.bank_timezone)
+            )
+        except KeysTaken:
+            continue
+        return IndexRange(start, min(start + customers, CHURN_FIRST_INDEX)), written
+    raise RuntimeError(f"no free range of {customers:,} customers in {RANGE_ATTEMPTS} tries")
+
+
 def initial_load(settings: Settings, customers: int, upsert_rate: float | None) -> list[Result]:
-    start = BENCH_BASE + random.SystemRandom().randrange(0, 50_000) * 1000
-    scope = IndexRange(start, min(start + customers, CHURN_FIRST_INDEX))
     began = time.perf_counter()
-    written = populate(
-        settings, customers, seed=42, start=start, as_of=bank_today(settings.bank_timezone)
-    )
+    scope, written = _load_fresh_range(settings, customers)
     loaded = time.perf_counter()
     done, source = asyncio.run(_wait_converged(settings, scope, "initial load"))
     entities = sum(count for count, _ in source.values())
