@@ -44,7 +44,6 @@ class Pair:
     database: str
     source_sql: str  # %s, %s: low and high key of the population
     crm_sql: str  # $1, $2: the same
-    crm_count_sql: str  # the CRM side's row count alone, $1, $2 as above
     prefix: str  # key prefix that bounds the population ("CIF", "AA", …)
 
 
@@ -55,7 +54,6 @@ def pair(name: str, database: str, prefix: str, keys: int, source: str, crm: str
         database,
         digest(source.replace("§", ","), columns, keys),
         digest(crm.replace("§", ","), columns, keys),
-        f"SELECT count(*) FROM ({crm.replace('§', ',')}) AS t",
         prefix,
     )
 
@@ -198,17 +196,4 @@ async def crm_side(db: asyncpg.Pool, customers: IndexRange) -> dict[str, tuple[i
         row = await db.fetchrow(pair.crm_sql, low, high)
         assert row is not None
         out[pair.name] = (int(row[0]), str(row[1]))
-    return out
-
-
-async def crm_counts(db: asyncpg.Pool, customers: IndexRange) -> dict[str, int]:
-    """The CRM side's row counts alone: what a load's progress is polled with.
-
-    A digest sorts and hashes every row of the population; polled every few seconds over a
-    million customers it would take a good part of PostgreSQL from the load it watches.
-    """
-    out = {}
-    for pair in PAIRS:
-        low, high = customers.text(pair.prefix)
-        out[pair.name] = int(await db.fetchval(pair.crm_count_sql, low, high))
     return out
