@@ -16,7 +16,7 @@ from faust.web.drivers.aiohttp import Web as AiohttpWeb
 from crm.settings import ServiceName, Settings
 from persistence.db import create_pool
 from security.row_rules import RowRules
-from streams import faust_fixes, fetch_batching
+from streams import faust_delivery, faust_fixes, fetch_batching
 from streams.publish import EventPublisher
 from streams.revocations import RevocationView
 from streams.topics import TopicSpec
@@ -109,6 +109,7 @@ def create_app(settings: Settings, service: ServiceName) -> CrmApp:
     """Build the Faust app of one service: own id, consumer group and changelog topics."""
     faust_fixes.apply()
     fetch_batching.apply()
+    faust_delivery.apply()
     port = settings.web_port(service)
     app_id = settings.topic(f"crm-{service}")
     # Per app id and worker: two workers on one host must not share RocksDB files.
