@@ -20,6 +20,7 @@ without acknowledging it (streams.faust_fixes), so it is read again, as one aban
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
@@ -31,12 +32,11 @@ _applied = False
 
 
 def _is_suspend_wait(self: Any, awaitable: object) -> bool:
-    """Is this the coroutine of the consumer's `suspend_flow.wait()`?"""
+    """Is this the (unstarted) coroutine of the consumer's `suspend_flow.wait()`?"""
     frame = getattr(awaitable, "cr_frame", None)
     return (
-        isinstance(awaitable, Coroutine)
-        and getattr(awaitable, "__qualname__", "") == "Event.wait"
-        and frame is not None
+        frame is not None
+        and frame.f_code is asyncio.Event.wait.__code__
         and frame.f_locals.get("self") is self.suspend_flow
     )
 
