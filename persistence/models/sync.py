@@ -56,13 +56,8 @@ class Customer(SourceColumns, Base):
             postgresql_ops={"name_folded": "gin_trgm_ops"},
             postgresql_with={"fastupdate": "off"},
         ),
-        # Each word and each ordered pair of words (migration sync_0003 has the function).
-        Index(
-            "ix_customer_name_words",
-            text("sync_entities.name_search_tokens(name_folded)"),
-            postgresql_using="gin",
-            postgresql_with={"fastupdate": "off"},
-        ),
+        # A name search walks this in page order through the names customer_name matched.
+        Index("ix_customer_name_order", "name_folded", "cif"),
         Index(
             "ix_customer_national_id_trgm",
             "national_id",
@@ -86,6 +81,27 @@ class Customer(SourceColumns, Base):
     company_name: Mapped[str | None]
     registration_number: Mapped[str | None]
     tax_id: Mapped[str | None]
+
+
+class CustomerName(Base):
+    """Each distinct folded name of a customer, once: what a name search matches words in.
+
+    Kept by triggers on customer (migration sync_0005); a name is never removed.
+    """
+
+    __tablename__ = "customer_name"
+    __table_args__ = (
+        # Each word and each ordered pair of words (migration sync_0003 has the function).
+        Index(
+            "ix_customer_name_tokens",
+            text("sync_entities.name_search_tokens(name_folded)"),
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ),
+        ENTITIES,
+    )
+
+    name_folded: Mapped[str] = mapped_column(primary_key=True)
 
 
 class Phone(SourceColumns, Base):

@@ -51,19 +51,60 @@ def test_like_metacharacters_are_literal() -> None:
     assert like_escape(r"50%_a\b") == r"50\%\_a\\b"
 
 
+NAMES = "c.name_folded = ANY(ARRAY(SELECT n.name_folded FROM sync_entities.customer_name n WHERE"
+MATCH = "sync_entities.name_search_tokens(n.name_folded) @@ $3::tsquery"
+
+
 async def test_search_uses_only_the_branches_its_terms_allow() -> None:
     conn = Capture()
     terms = SearchTerms(exact="Nguyễn Văn A", words=("nguyen", "van", "a"))
     await search_customers(conn, CustomerSearch(terms, Keyset("name", False, 50)))
-    assert "sync_entities.name_search_tokens(c.name_folded) @@ $3::tsquery" in conn.sql
+    assert f"{NAMES} {MATCH}))" in conn.sql
     assert "LIKE" not in conn.sql and "::text[]" not in conn.sql
     assert conn.args == ("Nguyễn Văn A", 51, "'+nguyen+van' & '+van+a':*")
-    # Each part is sorted and limited, and so is their union; the names are matched before
-    # they are ordered, so no plan computes every customer's lexemes in CIF order.
-    assert conn.sql.count("ORDER BY c.name_folded ASC, c.cif ASC LIMIT $2") == 1
-    assert "WITH named AS MATERIALIZED (SELECT" in conn.sql
-    assert ") SELECT * FROM named ORDER BY name_folded ASC, cif ASC LIMIT $2" in conn.sql
+    # Each part is sorted and limited, and so is their union. In name order the name part
+    # is a plain ordered scan that can stop at the page: no CTE to read every match first.
+    assert conn.sql.count("ORDER BY c.name_folded ASC, c.cif ASC LIMIT $2") == 2
+    assert "MATERIALIZED" not in conn.sql
     assert conn.sql.endswith(") AS found ORDER BY name_folded ASC, cif ASC LIMIT $2")
+
+
+async def test_a_later_page_in_name_order_skips_the_names_before_it() -> None:
+    conn = Capture()
+    terms = SearchTerms(exact="nguyen van", words=("nguyen", "van"))
+    page = Keyset("name", True, 20, ("nguyen van tam", "100234"))
+    await search_customers(conn, CustomerSearch(terms, page))
+    assert "(c.name_folded, c.cif) < ($2, $3)" in conn.sql
+    assert f"{MATCH.replace('$3', '$5')} AND n.name_folded <= $6))" in conn.sql
+    assert conn.args == (
+        "nguyen van",
+        "nguyen van tam",
+        "100234",
+        21,
+        "'+nguyen+van':*",
+        "nguyen van tam",
+    )
+
+
+async def test_in_cif_order_the_names_matches_are_found_before_they_are_sorted() -> None:
+    conn = Capture()
+    terms = SearchTerms(exact="nguyen", words=("nguyen",))
+    await search_customers(conn, CustomerSearch(terms, Keyset("cif", False, 20)))
+    assert "WITH named AS MATERIALIZED (SELECT c.cif" in conn.sql
+    assert f"{NAMES} {MATCH}))" in conn.sql
+    assert ") SELECT * FROM named ORDER BY cif ASC, cif ASC LIMIT $2" in conn.sql
+
+
+async def test_a_name_search_in_scope_reads_the_scope_first() -> None:
+    conn = Capture()
+    terms = SearchTerms(exact="nguyen", words=("nguyen",))
+    search = CustomerSearch(terms, Keyset("name", False, 20), cifs=frozenset({"100234"}))
+    await search_customers(conn, search)
+    scoped = "WITH scoped AS MATERIALIZED (SELECT c.cif"
+    assert scoped in conn.sql
+    inside = conn.sql[conn.sql.index(scoped) : conn.sql.index(") SELECT * FROM scoped")]
+    assert "c.cif = ANY($2::text[])" in inside and "customer_name" not in inside
+    assert ") SELECT * FROM scoped WHERE name_folded = ANY(ARRAY(SELECT n.name_folded" in conn.sql
 
 
 async def test_a_key_search_in_scope_after_a_cursor() -> None:
