@@ -131,6 +131,9 @@ def _config(settings: Settings, where: Layout) -> str:
         "max_replication_slots = 10\n"
         "max_wal_senders = 10\n"
         "shared_buffers = 256MB\n"
+        # The services' pools, Debezium, the tests, and the change simulator's churners (three
+        # connections each, 25 churners at 1,000 changes/s) together pass the default 100.
+        "max_connections = 300\n"
         # The data is on SSD and mostly cached: a random page costs about what a sequential one
         # does. With the default 4.0 (spinning disks) the planner seq-scans workflow's
         # assignments for an agent's queue instead of using the partial index of open ones.

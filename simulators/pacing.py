@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 from simulators.progress import Progress
 
+# Consecutive skipped steps retried in one slot.
+SKIP_RETRIES = 10
+
 
 def run_paced(
     step: Callable[[], str],
@@ -17,11 +20,17 @@ def run_paced(
     duration: float | None = None,
     stop: threading.Event | None = None,
     progress: Progress | None = None,
+    skipped: str = "skipped",
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Counter[str]:
-    """Call `step` `rate` times a second until `duration` passes, `stop` is set or Ctrl-C."""
+    """Call `step` `rate` times a second until `duration` passes, `stop` is set or Ctrl-C.
+
+    A step that returns `skipped` made no change and is tried again at once, up to
+    SKIP_RETRIES times in a row, so that a scope with nothing left to change cannot spin.
+    """
     done: Counter[str] = Counter()
+    retries = 0
     started = clock()
     due = started
     try:
@@ -32,9 +41,16 @@ def run_paced(
             if due > now:
                 sleep(min(due - now, 0.5))
                 continue
-            done[step()] += 1
-            if progress:
+            kind = step()
+            done[kind] += 1
+            if progress and kind != skipped:
                 progress.add(1)
+            if kind == skipped and retries < SKIP_RETRIES:
+                # Nothing changed (the row picked was gone or closed): the slot is still owed,
+                # or the rate made would be the rate asked less the skips.
+                retries += 1
+                continue
+            retries = 0
             # After a stall, make up at most one second of lost changes, not the whole gap.
             due = max(due + 1 / rate, clock() - 1.0)
     except KeyboardInterrupt:

@@ -344,6 +344,28 @@ def test_paced_run_keeps_the_rate() -> None:
     assert 59 <= done["loan_update"] <= 61
 
 
+def test_a_skipped_step_is_retried_in_its_slot_a_few_times_at_most() -> None:
+    now = [0.0]
+    outcomes = iter(["skipped", "skipped", "loan_update"] * 50)
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def step() -> str:
+        now[0] += 0.001
+        return next(outcomes, "skipped")
+
+    done = run_paced(step, 10, duration=3, clock=lambda: now[0], sleep=sleep)
+    # Every slot ends in a change: the skips do not lower the rate made.
+    assert 29 <= done["loan_update"] <= 31
+    assert done["skipped"] == 2 * done["loan_update"]
+
+    now[0] = 0.0
+    done = run_paced(lambda: "skipped", 10, duration=2, clock=lambda: now[0], sleep=sleep)
+    # Nothing left to change: each slot gives up after its retries instead of spinning.
+    assert 19 * 11 <= done["skipped"] <= 21 * 11
+
+
 @pytest.mark.parametrize(
     "argv",
     [
