@@ -40,6 +40,11 @@ _PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# A customer's name is a B-tree key twice (ix_customer_name_order, customer_name), and a
+# B-tree entry holds at most about 2,700 bytes: 500 characters fit in any script.
+MAX_NAME_LENGTH = 500
+
+
 def _key(value: str, name: str) -> None:
     if not value or not value.strip():
         raise ValidationError(f"{name} is required", field=name, code="MISSING_KEY")
@@ -103,6 +108,9 @@ class Customer(SyncEntity):
     def validate(self) -> None:
         _key(self.cif, "cif")
         _key(self.name, "name")
+        if len(self.name) > MAX_NAME_LENGTH:
+            msg = f"name has {len(self.name)} characters, more than {MAX_NAME_LENGTH}"
+            raise ValidationError(msg, field="name", code="TOO_LONG")
         _enum(self.customer_type, "customer_type", CUSTOMER_TYPES)
         _enum(self.status, "status", CUSTOMER_STATUSES)
 

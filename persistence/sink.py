@@ -51,6 +51,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 DATA_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.IntegrityConstraintViolationError,
     asyncpg.DataError,  # SQLSTATE class 22: invalid value, out of range
+    # SQLSTATE class 54, e.g. a value too large for a B-tree index entry: that row never fits.
+    asyncpg.ProgramLimitExceededError,
     asyncpg_base.DataError,  # raised client-side when a Python value cannot be encoded
 )
 

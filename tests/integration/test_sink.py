@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import random
+import string
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import pytest
 
 from crm.settings import Settings, get_settings
@@ -184,6 +187,17 @@ async def test_bad_row_raises_sink_data_error_and_writes_nothing(
     assert await amounts(pool, prefix) == {}
     with pytest.raises(SinkDataError):
         await sink.write([{**payment("C"), "paid_at": "yesterday"}])
+
+
+async def test_a_value_too_large_for_an_index_is_a_row_error(
+    pool: Any, prefix: str, payment: PaymentRow
+) -> None:
+    # Random letters do not compress, so the reference reaches its unique index at full size.
+    huge = "".join(random.choices(string.ascii_letters, k=9000))
+    with pytest.raises(SinkDataError) as raised:
+        await payment_sink(pool).write([payment("A"), payment(huge)])
+    assert isinstance(raised.value.cause, asyncpg.ProgramLimitExceededError)
+    assert await amounts(pool, prefix) == {}
 
 
 async def test_fifty_thousand_rows_go_through_copy(

@@ -121,6 +121,11 @@ def test_invalid_loans_name_the_field(overrides: dict[str, Any], field: str, cod
             "MISSING_KEY",
         ),
         (
+            lambda: Customer(**META, cif="1", customer_type="INDIVIDUAL", name="Nguyễn " * 72),
+            "name",
+            "TOO_LONG",
+        ),
+        (
             lambda: Customer(**META, cif="1", customer_type="INDIVIDUAL", name="A", status="X"),
             "status",
             "UNKNOWN_ENUM",
@@ -156,6 +161,7 @@ def test_invalid_loans_name_the_field(overrides: dict[str, Any], field: str, cod
         "cif",
         "type",
         "name",
+        "name-too-long",
         "status",
         "phone-type",
         "phone",
