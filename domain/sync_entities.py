@@ -14,6 +14,7 @@ from domain.errors import ValidationError
 from domain.money import CURRENCY_SCALE
 from domain.t24 import T24Record
 from domain.t24_mapping import FieldMaps, TableRow
+from domain.text_fold import fold
 
 SOURCE_T24 = "T24"
 CUSTOMER_TYPES = ("INDIVIDUAL", "ORGANIZATION")
@@ -40,9 +41,10 @@ _PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-# A customer's name is a B-tree key twice (ix_customer_name_order, customer_name), and a
-# B-tree entry holds at most about 2,700 bytes: 500 characters fit in any script.
-MAX_NAME_LENGTH = 500
+# A customer's folded name is a B-tree key twice (ix_customer_name_order, customer_name),
+# and a B-tree entry holds at most about 2,700 bytes. Counted folded: folding decomposes
+# some scripts (a Hangul syllable becomes three jamo), so characters say too little.
+MAX_FOLDED_NAME_BYTES = 2000
 
 
 def _key(value: str, name: str) -> None:
@@ -108,8 +110,9 @@ class Customer(SyncEntity):
     def validate(self) -> None:
         _key(self.cif, "cif")
         _key(self.name, "name")
-        if len(self.name) > MAX_NAME_LENGTH:
-            msg = f"name has {len(self.name)} characters, more than {MAX_NAME_LENGTH}"
+        folded = len(fold(self.name).encode())
+        if folded > MAX_FOLDED_NAME_BYTES:
+            msg = f"name folds to {folded} bytes, more than {MAX_FOLDED_NAME_BYTES}"
             raise ValidationError(msg, field="name", code="TOO_LONG")
         _enum(self.customer_type, "customer_type", CUSTOMER_TYPES)
         _enum(self.status, "status", CUSTOMER_STATUSES)

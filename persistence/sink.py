@@ -51,7 +51,8 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 DATA_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.IntegrityConstraintViolationError,
     asyncpg.DataError,  # SQLSTATE class 22: invalid value, out of range
-    # SQLSTATE class 54, e.g. a value too large for a B-tree index entry: that row never fits.
+    # SQLSTATE class 54: for our one-statement upserts, a value too large for a B-tree entry.
+    # The batch is then retried row by row, so only the row that can never fit is refused.
     asyncpg.ProgramLimitExceededError,
     asyncpg_base.DataError,  # raised client-side when a Python value cannot be encoded
 )

@@ -164,3 +164,38 @@ def test_downgrade_to_base_and_back(fresh: Settings, engine: Engine) -> None:
     migrate(fresh)
     for service in SERVICES:
         assert differences(engine, service) == []
+
+
+def test_customer_names_are_filled_by_the_migration_then_kept_by_triggers(
+    fresh: Settings, engine: Engine
+) -> None:
+    cfg = alembic_config("sync")
+    columns = (
+        "cif, customer_type, name, name_folded, status, source_system, source_record_id,"
+        " source_ts, last_synced_at"
+    )
+    values = "'T24', :cif, now(), now()"
+    insert = text(
+        f"INSERT INTO sync_entities.customer ({columns})"
+        f" VALUES (:cif, 'INDIVIDUAL', :name, :folded, 'ACTIVE', {values})"
+    )
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "sync_0004")
+        connection.execute(insert, {"cif": "MIG1", "name": "Đỗ Văn Cũ", "folded": "do van cu"})
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+        connection.execute(insert, {"cif": "MIG2", "name": "Lê Thị Mới", "folded": "le thi moi"})
+        connection.execute(
+            text("UPDATE sync_entities.customer SET name_folded = 'do van doi' WHERE cif = 'MIG1'")
+        )
+        names = connection.execute(
+            text(
+                "SELECT name_folded FROM sync_entities.customer_name"
+                " WHERE sync_entities.name_search_tokens(name_folded) @@ 'do | moi'::tsquery"
+                " ORDER BY 1"
+            )
+        ).scalars()
+        assert list(names) == ["do van cu", "do van doi", "le thi moi"]
+        connection.execute(text("DELETE FROM sync_entities.customer WHERE cif LIKE 'MIG%'"))
+    assert differences(engine, "sync") == []

@@ -358,7 +358,8 @@ def test_a_skipped_step_is_retried_in_its_slot_a_few_times_at_most() -> None:
     done = run_paced(step, 10, duration=3, clock=lambda: now[0], sleep=sleep)
     # Every slot ends in a change: the skips do not lower the rate made.
     assert 29 <= done["loan_update"] <= 31
-    assert done["skipped"] == 2 * done["loan_update"]
+    # (A run that ends inside a slot has its last skips without the change.)
+    assert 2 * done["loan_update"] <= done["skipped"] <= 2 * done["loan_update"] + 2
 
     now[0] = 0.0
     done = run_paced(lambda: "skipped", 10, duration=2, clock=lambda: now[0], sleep=sleep)

@@ -121,7 +121,8 @@ def test_invalid_loans_name_the_field(overrides: dict[str, Any], field: str, cod
             "MISSING_KEY",
         ),
         (
-            lambda: Customer(**META, cif="1", customer_type="INDIVIDUAL", name="Nguyễn " * 72),
+            # 340 characters, but 3,060 bytes once folded: each syllable becomes three jamo.
+            lambda: Customer(**META, cif="1", customer_type="INDIVIDUAL", name="한" * 340),
             "name",
             "TOO_LONG",
         ),
@@ -175,6 +176,11 @@ def test_invalid_entities_name_the_field(build: Any, field: str, code: str) -> N
     with pytest.raises(ValidationError) as info:
         build()
     assert (info.value.field, info.value.code) == (field, code)
+
+
+def test_a_long_name_that_fits_its_index_keys_is_accepted() -> None:
+    name = "Công ty Trách nhiệm Hữu hạn Nguyễn Văn An " * 40  # 1,680 characters
+    assert Customer(**META, cif="1", customer_type="ORGANIZATION", name=name).name == name
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,11 @@ The pair index on customer is dropped: nothing reads it now, and every customer 
 for its 6-12 lexemes.
 
 customer_name is kept by statement triggers on customer, so every writer (the sync sinks,
-a restore, a hand fix) keeps it complete: one INSERT … ON CONFLICT DO NOTHING of a batch's
-distinct names, in name order so that two sinks adding the same new names wait for each other
-instead of deadlocking. A name is never removed: a name nobody has any more costs one index
-probe in a search and is skipped.
+a restore, a hand fix) keeps it complete: one INSERT … ON CONFLICT DO NOTHING of a statement's
+distinct names, in name order, so two sinks adding the same new names mostly queue. An upsert
+fires its UPDATE trigger and then its INSERT trigger, each in its own order, so two upserts
+can still deadlock on new names; the sink retries that like any lost race. A name is never
+removed: a name nobody has any more costs one index probe in a search and is skipped.
 
 Revision ID: sync_0005
 Revises: sync_0004
@@ -65,9 +66,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name_folded", name=op.f("pk_customer_name")),
         schema="sync_entities",
     )
+    # Triggers before the fill: creating one locks customer against writes until this
+    # migration commits, so a name a running sink writes meanwhile is either already there
+    # for the fill or added by the triggers after the commit, never lost between the two.
+    op.execute(REMEMBER_NAMES)
+    for trigger, event in TRIGGERS.items():
+        op.execute(
+            f"CREATE TRIGGER {trigger} AFTER {event} ON sync_entities.customer"
+            " REFERENCING NEW TABLE AS changed FOR EACH STATEMENT"
+            " EXECUTE FUNCTION sync_entities.remember_customer_names()"
+        )
     op.execute(
         "INSERT INTO sync_entities.customer_name (name_folded)"
-        " SELECT DISTINCT name_folded FROM sync_entities.customer"
+        " SELECT DISTINCT name_folded FROM sync_entities.customer ON CONFLICT DO NOTHING"
     )
     op.create_index(
         "ix_customer_name_tokens",
@@ -78,13 +89,6 @@ def upgrade() -> None:
         postgresql_using="gin",
         postgresql_with={"fastupdate": "off"},
     )
-    op.execute(REMEMBER_NAMES)
-    for trigger, event in TRIGGERS.items():
-        op.execute(
-            f"CREATE TRIGGER {trigger} AFTER {event} ON sync_entities.customer"
-            " REFERENCING NEW TABLE AS changed FOR EACH STATEMENT"
-            " EXECUTE FUNCTION sync_entities.remember_customer_names()"
-        )
     op.create_index(
         "ix_customer_name_order",
         "customer",
