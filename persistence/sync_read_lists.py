@@ -173,7 +173,7 @@ def _name_part(q: _Sql, s: CustomerSearch, select: str, filters: str, limit: str
         # A caller limited to some customers searches those: read by primary key, kept when
         # their name matched, so the cost follows the scope. Left to choose, the planner
         # intersected a scope of 500 with every customer of the matched names (684,358 index
-        # entries for "nguyen", 52 ms; this way 7 ms). IN, not = ANY: the names can be
+        # entries for "nguyen", 52 ms; this way 3.5-7 ms). IN, not = ANY: the names can be
         # thousands, and a semi-join hashes them where ANY of a computed array compares each.
         scoped = f"WITH scoped AS MATERIALIZED ({select} WHERE {filters})"
         return f"{scoped} SELECT * FROM scoped WHERE name_folded IN ({matching}) {order}"
