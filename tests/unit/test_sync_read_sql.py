@@ -104,7 +104,7 @@ async def test_a_name_search_in_scope_reads_the_scope_first() -> None:
     assert scoped in conn.sql
     inside = conn.sql[conn.sql.index(scoped) : conn.sql.index(") SELECT * FROM scoped")]
     assert "c.cif = ANY($2::text[])" in inside and "customer_name" not in inside
-    assert ") SELECT * FROM scoped WHERE name_folded IN (SELECT n.name_folded" in conn.sql
+    assert ") SELECT * FROM scoped WHERE name_folded = ANY(ARRAY(SELECT n.name_folded" in conn.sql
 
 
 async def test_a_key_search_in_scope_after_a_cursor() -> None:
