@@ -283,7 +283,7 @@ class Churner:
 
 
 # A churner waits on PostgreSQL's round trips (93% of py-spy's samples on 1 Dec 2026), and
-# while the CRM applies the changes on the same cores it made 38-56 changes/s: asked for
+# while the CRM applies the changes on the same cores it made 36-64 changes/s: asked for
 # 1,000/s, 7 churners made 386-447/s, 25 made 906-950/s. Higher rates are split over
 # churners with their own connections (three each: runtime/postgres.py allows for them).
 RATE_PER_CHURNER = 40.0
