@@ -93,9 +93,7 @@ async def _all_pages(api: str, token: str, **params: str) -> list[str]:
     raise AssertionError(f"more than 50 pages for {params}")
 
 
-def _expected(
-    rows: dict[str, tuple[str, str, bool]], words: set[str], prefix: str = ""
-) -> list[str]:
+def _expected(rows: dict[str, tuple[str, str, bool]], words: set[str], prefix: str) -> list[str]:
     """Live customers whose folded name has every word and one starting with prefix, in
     (folded name, CIF) order: what a user reads the search rule as."""
     hits = [

@@ -183,7 +183,6 @@ def test_customer_names_are_filled_by_the_migration_then_kept_by_triggers(
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, "sync_0004")
         connection.execute(insert, {"cif": "MIG1", "name": "Đỗ Văn Cũ", "folded": "do van cu"})
-        cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
         connection.execute(insert, {"cif": "MIG2", "name": "Lê Thị Mới", "folded": "le thi moi"})
         connection.execute(
