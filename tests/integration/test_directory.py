@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +16,7 @@ from integrations.directory import AuthFailure, DirectoryUser, FailureReason
 from integrations.ldap_directory import LdapDirectory
 from runtime import manager, samba
 from runtime.samba_directory import demo_directory
+from tests.integration.closed_port import closed_port
 
 CRM_GROUPS = {"CRM-Admins", "CRM-Supervisors", "CRM-TeamLeads", "CRM-Agents", "CRM-Auditors"}
 CRM_GROUPS |= {"CRM-Service"}
@@ -179,12 +179,6 @@ async def test_concurrent_logins_all_succeed(
     names = ["agent1", "agent2", "admin", "auditor", "supervisor", "teamlead1"] * 3
     users = await asyncio.gather(*(directory.authenticate(n, demo[n]["password"]) for n in names))
     assert [u.username for u in users] == names
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,13 +13,7 @@ from security.auth_context import auth_context
 from security.login import Client, DirectoryDown, LoginService
 from security.tokens import TokenIssuer
 from streams.services import build_app
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
+from tests.integration.closed_port import closed_port
 
 
 async def test_directory_down_is_not_a_failed_login(system: Settings, db: Any) -> None:
