@@ -69,7 +69,8 @@ def run_intake(settings: Settings) -> int:
     """Serve until SIGTERM or SIGINT; aiohttp then stops taking requests and ends them."""
     event_loop.install(settings, NAME)
     gc_pauses.watch()
-    app = intake_application(settings, EventPublisher(settings, NAME))
+    publisher = EventPublisher(settings, NAME, linger_ms=settings.payments_intake_linger_ms)
+    app = intake_application(settings, publisher)
     gc_tuning.settle()
     port = settings.payments_intake_web_port
     log.info("payments intake listening on %s:%d", settings.web_host, port)

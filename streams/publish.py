@@ -135,7 +135,7 @@ class _Wakeups:
 
 
 class EventPublisher:
-    def __init__(self, settings: Settings, service: str) -> None:
+    def __init__(self, settings: Settings, service: str, linger_ms: int = 1) -> None:
         self._service = service
         self._producer = Producer(
             {
@@ -148,7 +148,8 @@ class EventPublisher:
                 # lingered is a millisecond on every audited read. Measured on one broker,
                 # a single record's ack took 5.7 ms (p50) at linger 5 and 1.5 ms at linger 1.
                 # Under load records still share batches, queued behind in-flight requests.
-                "linger.ms": 1,
+                # The webhook intake lingers longer (Settings.payments_intake_linger_ms).
+                "linger.ms": linger_ms,
                 "message.timeout.ms": DELIVERY_TIMEOUT_MS,
                 # Table changelog entries may reach their topics' limit (tables/raw.py);
                 # every other topic keeps the broker's default and refuses bigger records.

@@ -21,8 +21,11 @@ def policy() -> Iterator[None]:
         asyncio.set_event_loop_policy(before)
 
 
-def test_the_workflow_service_runs_on_uvloop_by_default(policy: None) -> None:
-    event_loop.install(Settings(), "workflow")
+@pytest.mark.parametrize("service", ["workflow", "payments-intake"])
+def test_the_workflow_service_and_the_webhook_intake_run_on_uvloop_by_default(
+    policy: None, service: str
+) -> None:
+    event_loop.install(Settings(), service)
     loop = asyncio.new_event_loop()
     try:
         assert isinstance(loop, uvloop.Loop)
