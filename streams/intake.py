@@ -65,12 +65,16 @@ def intake_application(settings: Settings, publisher: EventPublisher) -> aioweb.
     return app
 
 
+def intake_publisher(settings: Settings) -> EventPublisher:
+    """The intake's producer: it lingers longer than the others (payments_intake_linger_ms)."""
+    return EventPublisher(settings, NAME, linger_ms=settings.payments_intake_linger_ms)
+
+
 def run_intake(settings: Settings) -> int:
     """Serve until SIGTERM or SIGINT; aiohttp then stops taking requests and ends them."""
     event_loop.install(settings, NAME)
     gc_pauses.watch()
-    publisher = EventPublisher(settings, NAME, linger_ms=settings.payments_intake_linger_ms)
-    app = intake_application(settings, publisher)
+    app = intake_application(settings, intake_publisher(settings))
     gc_tuning.settle()
     port = settings.payments_intake_web_port
     log.info("payments intake listening on %s:%d", settings.web_host, port)

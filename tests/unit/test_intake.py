@@ -14,8 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from crm.settings import Settings
 from security.webhook_signature import sign
+from streams import publish
 from streams.avro import codec_for
-from streams.intake import intake_application
+from streams.intake import intake_application, intake_publisher
 from streams.topics import PAYMENTS_NOTIFICATIONS
 
 
@@ -124,3 +125,32 @@ async def test_a_signed_notification_is_published_keyed_by_its_loan(
     _, record = codec_for(settings).decode(value)
     assert record["referenceNumber"] == "GW-INTAKE-1"
     assert record["amount"] == Decimal("150000")
+
+
+class _Producer:
+    """Stands in for confluent_kafka.Producer: keeps the configuration it was made with."""
+
+    made: list[dict[str, Any]] = []
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        _Producer.made.append(config)
+
+    def poll(self, timeout: float) -> int:
+        time.sleep(min(timeout, 0.01))
+        return 0
+
+    def flush(self, timeout: float) -> int:
+        return 0
+
+
+def test_the_intake_lingers_as_configured_and_other_publishers_do_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(publish, "Producer", _Producer)
+    _Producer.made = []
+    settings = Settings(store="memory://", data_dir=tmp_path, payments_intake_linger_ms=7)
+    for made in (intake_publisher(settings), publish.EventPublisher(settings, "payments")):
+        made.close()
+    intake, other = _Producer.made
+    assert (intake["linger.ms"], intake["acks"]) == (7, "all")
+    assert (other["linger.ms"], other["acks"]) == (1, "all")
