@@ -25,7 +25,7 @@ from bench.wrk import WrkRun
 from crm.settings import Settings
 from runtime import manager
 from security.webhook_signature import sign
-from streams.topics import PAYMENTS_NOTIFICATIONS
+from streams.topics import PAYMENTS_EVENTS, PAYMENTS_NOTIFICATIONS, WORKFLOW_COMMANDS
 
 WEBHOOK = "/api/payments/notification"
 CHANNEL = "MOBILE"
@@ -200,7 +200,7 @@ async def _sustainable(
     tried = []
     best = 0.0
     for rate in SUSTAINABLE_RATES:
-        await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
+        await _quiet(settings)
         _, visible = await _visible_latencies(settings, api, token, secret, rate, seconds, loans)
         p99 = visible.quantile_ms(0.99)
         tried.append(f"{rate:.0f}/s: p50 {visible.quantile_ms(0.5):,.0f}, p99 {p99:,.0f} ms")
@@ -214,6 +214,18 @@ async def _sustainable(
         "/s",
         note=f"{seconds:.0f}s at each; " + "; ".join(tried),
     )
+
+
+async def _quiet(settings: Settings) -> None:
+    """Wait until every payment so far is applied and the workflow (which takes in each
+    payment event for its promises) has handled them too.
+
+    Otherwise a measurement could share the cores with the backlog of the one before it (a
+    sweep ends at a rate the workers could not keep up with).
+    """
+    await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
+    await drained(settings, "workflow", PAYMENTS_EVENTS.name)
+    await drained(settings, "workflow", WORKFLOW_COMMANDS.name)
 
 
 def intake_costs(
@@ -233,10 +245,11 @@ def intake_costs(
         to = f"{len(loans):,} open loans of the synced bank" if loans else "unknown loans"
         tag = f"BI{uuid.uuid4().hex[:8].upper()}"
         hook = webhook_wrk.Webhook(api, WEBHOOK, CHANNEL, secret, lambda n: _body(tag, n, loans))
+        await _quiet(settings)
         saturated = await asyncio.to_thread(webhook_wrk.saturate, hook, seconds, clients)
         token = await admin_token(api, admin_password)
         # The saturating burst is still being applied: latency is measured from an empty queue.
-        await drained(settings, "payments", PAYMENTS_NOTIFICATIONS.name)
+        await _quiet(settings)
         steady, visible = await _visible_latencies(
             settings, api, token, secret, rate, seconds, loans
         )
