@@ -37,6 +37,7 @@ from simulators.churn import churn
 from simulators.generator import bank_today
 from simulators.keys import CHURN_FIRST_INDEX, IndexRange
 from simulators.loader import KeysTaken, populate
+from simulators.pacing import SKIPPED
 from streams.sync_lag import consumer_lag
 from streams.topics import CDC_TOPICS, SYNC_CHANGES
 
@@ -209,7 +210,7 @@ def freshness(settings: Settings, rate: float, seconds: float) -> list[Result]:
     since = datetime.now(UTC)
     done = churn(settings, rate, duration=seconds, seed=5)
     until = datetime.now(UTC)
-    changes = sum(v for k, v in done.items() if k != "skipped")
+    changes = sum(v for k, v in done.items() if k != SKIPPED)
     # Measure once every change has arrived: a row still on its way has no lag to measure
     # yet, and leaving it out would keep the slowest changes out of the percentiles.
     settled = asyncio.run(_caught_up(settings, deadline=CATCH_UP_SECONDS))

@@ -34,7 +34,7 @@ from simulators.changes import (
 from simulators.db import source_dsn
 from simulators.generator import Rows, add_loan, bank_today, customer_rows, empty_rows
 from simulators.keys import EVERYTHING, IndexRange
-from simulators.pacing import run_paced
+from simulators.pacing import SKIPPED, run_paced
 from simulators.progress import Progress
 from simulators.sampler import KeyPool
 from simulators.sources import LOS, SOURCES, T24, W4, Source
@@ -59,7 +59,6 @@ KIND_WEIGHTS: dict[str, int] = {
     "delete_reference": 7,
     "new_customer": 2,
 }
-SKIPPED = "skipped"  # the picked row was gone, closed or not ours: nothing changed
 _CARD_COLUMNS = (
     "CREDIT_LIMIT",
     "OUTSTANDING",
@@ -338,7 +337,6 @@ def churn(
                 duration=duration,
                 stop=stop if count == 1 else halt,
                 progress=progress,
-                skipped=SKIPPED,
             )
         except BaseException as exc:
             failures.append(exc)

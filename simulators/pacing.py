@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 from simulators.progress import Progress
 
+# What a step returns when it changed nothing (the row it picked was gone, closed or not
+# the generator's); any other value is the kind of change it made.
+SKIPPED = "skipped"
 # Consecutive skipped steps retried in one slot.
 SKIP_RETRIES = 10
 
@@ -20,13 +23,12 @@ def run_paced(
     duration: float | None = None,
     stop: threading.Event | None = None,
     progress: Progress | None = None,
-    skipped: str = "skipped",
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Counter[str]:
     """Call `step` `rate` times a second until `duration` passes, `stop` is set or Ctrl-C.
 
-    A step that returns `skipped` made no change and is tried again at once, up to
+    A step that returns SKIPPED made no change and is tried again at once, up to
     SKIP_RETRIES times in a row, so that a scope with nothing left to change cannot spin.
     """
     done: Counter[str] = Counter()
@@ -43,9 +45,9 @@ def run_paced(
                 continue
             kind = step()
             done[kind] += 1
-            if progress and kind != skipped:
+            if progress and kind != SKIPPED:
                 progress.add(1)
-            if kind == skipped and retries < SKIP_RETRIES:
+            if kind == SKIPPED and retries < SKIP_RETRIES:
                 # Nothing changed (the row picked was gone or closed): the slot is still owed,
                 # or the rate made would be the rate asked less the skips.
                 retries += 1

@@ -58,6 +58,19 @@ TRIGGERS = {
 }
 
 
+def _token_index(name: str, table: str) -> None:
+    """The pair index of sync_0003: each word and each ordered pair of words of a name."""
+    op.create_index(
+        name,
+        table,
+        [TOKENS],
+        unique=False,
+        schema="sync_entities",
+        postgresql_using="gin",
+        postgresql_with={"fastupdate": "off"},
+    )
+
+
 def upgrade() -> None:
     """Create and fill customer_name, its triggers and the name-order index; drop the old one."""
     op.create_table(
@@ -80,15 +93,7 @@ def upgrade() -> None:
         "INSERT INTO sync_entities.customer_name (name_folded)"
         " SELECT DISTINCT name_folded FROM sync_entities.customer ON CONFLICT DO NOTHING"
     )
-    op.create_index(
-        "ix_customer_name_tokens",
-        "customer_name",
-        [TOKENS],
-        unique=False,
-        schema="sync_entities",
-        postgresql_using="gin",
-        postgresql_with={"fastupdate": "off"},
-    )
+    _token_index("ix_customer_name_tokens", "customer_name")
     op.create_index(
         "ix_customer_name_order",
         "customer",
@@ -101,15 +106,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to the pair index on customer."""
-    op.create_index(
-        "ix_customer_name_words",
-        "customer",
-        [TOKENS],
-        unique=False,
-        schema="sync_entities",
-        postgresql_using="gin",
-        postgresql_with={"fastupdate": "off"},
-    )
+    _token_index("ix_customer_name_words", "customer")
     op.drop_index("ix_customer_name_order", table_name="customer", schema="sync_entities")
     for trigger in TRIGGERS:
         op.execute(f"DROP TRIGGER {trigger} ON sync_entities.customer")
