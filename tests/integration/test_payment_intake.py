@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 
 from crm.settings import Settings
-from runtime import manager, services
+from runtime import manager, processes, services
+from runtime.priority import priority_of
 from tests.integration.conftest import apoll
 from tests.integration.gateway import WEBHOOK, channel_secret, gateway_body, signed
 
@@ -74,3 +75,12 @@ async def test_with_the_intake_down_the_payments_worker_takes_the_webhook(
         lambda: _stored(api, token, ref), deadline_s=60, what="the payment taken while down"
     )
     assert payment["loanAccountNumber"] == account
+
+
+def test_the_intake_gets_the_cpu_before_the_workers(system: Settings) -> None:
+    """On a saturated machine the gateway's requests wait for nothing the workers do."""
+    intake = processes.read_pid(system, services.INTAKE)
+    worker = processes.read_pid(system, "payments")
+    assert intake is not None and worker is not None
+    assert priority_of(intake) == system.service_nice[services.INTAKE] < 0
+    assert priority_of(worker) == 0

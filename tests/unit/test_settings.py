@@ -43,6 +43,7 @@ def test_settings_survive_the_trip_to_a_child_process_environment(
         group_roles={"G-1": "ADMIN"},
         topic_prefix="t9.",
         uvloop_services=frozenset({"workflow", "auth"}),
+        service_nice={"sync": 3, "payments-intake": -2},
     )
     for key, value in child_env(original, with_settings=True).items():
         if key.startswith("CRM_"):
@@ -51,3 +52,4 @@ def test_settings_survive_the_trip_to_a_child_process_environment(
     assert rebuilt.group_roles == {"G-1": "ADMIN"}
     assert rebuilt.topic_prefix == "t9."
     assert rebuilt.uvloop_services == {"workflow", "auth"}
+    assert rebuilt.service_nice == {"sync": 3, "payments-intake": -2}
