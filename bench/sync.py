@@ -63,12 +63,21 @@ def _rss_mb(pid: int) -> float:
 
 @contextmanager
 def second_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
-    """Run sync worker 1 next to the runtime's worker 0; stop it afterwards."""
+    """Run sync worker 1 next to the runtime's worker 0; stop it afterwards.
+
+    In a session of its own, as the runtime starts worker 0: Linux shares a busy machine's
+    CPU per session first (runtime/priority.py), and in the bench's session worker 1 would
+    share one session's part with the bench itself and its change simulator.
+    """
     log = settings.log_dir / "bench-sync-1.log"
     env = {**os.environ, "CRM_WORKER_INDEX": "1"}
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crm", "worker", "sync"], env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "crm", "worker", "sync"],
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
         )
     try:
         yield proc
