@@ -32,6 +32,7 @@ from bench.report import Result
 from crm.settings import Settings
 from domain.text_fold import fold
 from runtime import manager, processes
+from runtime.priority import rank
 from simulators.checksums import crm_side, source_side
 from simulators.churn import churn
 from simulators.generator import bank_today
@@ -65,9 +66,9 @@ def _rss_mb(pid: int) -> float:
 def second_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     """Run sync worker 1 next to the runtime's worker 0; stop it afterwards.
 
-    In a session of its own, as the runtime starts worker 0: Linux shares a busy machine's
-    CPU per session first (runtime/priority.py), and in the bench's session worker 1 would
-    share one session's part with the bench itself and its change simulator.
+    In a session of its own and at sync's priority, as the runtime starts worker 0: Linux
+    shares a busy machine's CPU per session first (runtime/priority.py), and in the bench's
+    session worker 1 would share one session's part with the bench and its change simulator.
     """
     log = settings.log_dir / "bench-sync-1.log"
     env = {**os.environ, "CRM_WORKER_INDEX": "1"}
@@ -79,6 +80,7 @@ def second_worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
             stderr=out,
             start_new_session=True,
         )
+    rank(settings, "sync", proc.pid)
     try:
         yield proc
     finally:

@@ -44,9 +44,10 @@ class Settings(BaseSettings):
     # The services whose processes run on uvloop (streams/event_loop.py); the others on the
     # standard library's loop. Comma-separated in the environment, e.g. "workflow,auth".
     uvloop_services: Annotated[frozenset[str], NoDecode] = frozenset({"workflow", PAYMENTS_INTAKE})
-    # Nice values (-20 to 19) of services the embedded runtime starts (runtime/priority.py),
-    # JSON in the environment. The webhook intake answers a gateway that waits for its 202;
-    # the workers behind it take the notifications from Kafka and can catch up later.
+    # Nice values (-20 to 19) of the components the embedded runtime starts, by the names
+    # `crm status` shows (runtime/priority.py); JSON in the environment. The webhook intake
+    # answers a gateway that waits for its 202; the workers behind it take the notifications
+    # from Kafka and can catch up later.
     # Saturated for 20 s on the two-core machines, the intake at -5 accepted 3,653-3,674/s
     # (3 runs), at the default 2,787-3,301/s (9 runs; docs/payments.md).
     service_nice: dict[str, Annotated[int, Field(ge=-20, le=19)]] = {PAYMENTS_INTAKE: -5}

@@ -1,6 +1,6 @@
-"""CPU priority of the services the embedded runtime starts on one machine.
+"""CPU priority of the components the embedded runtime starts on one machine.
 
-Every service leads its own session (runtime/processes.py), and with autogroup scheduling,
+Every component leads its own session (runtime/processes.py), and with autogroup scheduling,
 which Debian's kernels enable, Linux shares the CPU out per session before it looks at a
 process's nice value: a nice value set on a process then ranks it only against the other
 threads of its own session, and a busy machine gives each session the same share. So the
@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+
+from crm.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,8 @@ def _autogroup_enabled() -> bool:
 def set_priority(pid: int, nice: int) -> bool:
     """Give a process just started in a session of its own the nice value `nice`.
 
-    A nice below 0 needs CAP_SYS_NICE; without it, or on a kernel with neither switch, the
-    service keeps the default priority and this says so in the log: it runs either way.
+    A nice below 0 needs CAP_SYS_NICE; without it the process keeps the default priority,
+    and this says so in the log: it runs either way.
     """
     try:
         if _autogroup_enabled():
@@ -44,6 +46,13 @@ def set_priority(pid: int, nice: int) -> bool:
         log.warning("process %d keeps the default CPU priority, not nice %d: %s", pid, nice, exc)
         return False
     return True
+
+
+def rank(settings: Settings, name: str, pid: int) -> None:
+    """Give the component `name`, just started as `pid`, its configured priority, if any."""
+    nice = settings.service_nice.get(name)
+    if nice is not None:
+        set_priority(pid, nice)
 
 
 def priority_of(pid: int) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crm.settings import Settings
 from runtime.ownership import child_env
+from runtime.priority import rank
 
 
 class RuntimeStartError(RuntimeError):
@@ -85,7 +86,8 @@ def start(
     cwd: Path | None = None,
     user: str | None = None,
 ) -> int:
-    """Start a command in its own session, logging to <log_dir>/<name>.log; record its PID.
+    """Start a command in its own session, logging to <log_dir>/<name>.log; record its PID;
+    give it its configured CPU priority (runtime/priority.py).
 
     The log file is opened here (as the caller), so a child running as another user
     needs no access to the log directory.
@@ -106,6 +108,7 @@ def start(
             extra_groups=[] if user is not None else None,
         )
     record_pid(settings, name, proc.pid)
+    rank(settings, name, proc.pid)
     return proc.pid
 
 

@@ -15,7 +15,6 @@ from crm.settings import SERVICES, ServiceName, Settings
 from runtime import processes
 from runtime.component import Component
 from runtime.ownership import child_env
-from runtime.priority import set_priority
 
 # A worker also waits for Kafka consumer group assignment before its web view is up.
 START_TIMEOUT = 120.0
@@ -83,9 +82,6 @@ def _start(service: str, command_args: list[str]) -> Callable[[Settings], None]:
         command = [sys.executable, "-m", "crm", *command_args]
         env = child_env(settings, with_settings=True, CRM_WORKER_INDEX="0")
         pid = processes.start(settings, service, command, env=env)
-        nice = settings.service_nice.get(service)
-        if nice is not None:
-            set_priority(pid, nice)
         # A worker serves /health before its Kafka consumers start and may still crash then:
         # healthy means several answers in a row from a process that is still ours.
         healthy = _steady(lambda: _check(service)(settings) is None and processes.is_alive(pid), 4)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from crm.settings import PAYMENTS_INTAKE, Settings
+from runtime import processes
 from runtime.priority import priority_of, set_priority
 
 
@@ -24,6 +26,18 @@ def test_a_started_process_takes_the_nice_value_it_is_given(session_leader: int)
     assert priority_of(session_leader) == 0
     assert set_priority(session_leader, 7)
     assert priority_of(session_leader) == 7
+
+
+def test_the_runtime_starts_a_component_at_its_configured_priority(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, service_nice={"slow-one": 6})
+    ranked = processes.start(settings, "slow-one", ["sleep", "60"])
+    plain = processes.start(settings, "other-one", ["sleep", "60"])
+    try:
+        assert priority_of(ranked) == 6
+        assert priority_of(plain) == 0
+    finally:
+        for name in ("slow-one", "other-one"):
+            processes.stop(settings, name, "sleep 60", timeout=5)
 
 
 def test_a_process_that_is_gone_keeps_the_runtime_going(caplog: pytest.LogCaptureFixture) -> None:
