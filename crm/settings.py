@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # answers a gateway that waits for its 202; the workers behind it take the notifications
     # from Kafka and can catch up later.
     # Saturated for 20 s on the two-core machines, the intake at -5 accepted 3,653-3,674/s
-    # (3 runs), at the default 2,787-3,301/s (9 runs; docs/payments.md).
+    # (3 runs), at the default 2,787-3,386/s (11 runs; docs/payments.md).
     service_nice: dict[str, Annotated[int, Field(ge=-20, le=19)]] = {PAYMENTS_INTAKE: -5}
     # Where the embedded runtime keeps data, logs, PID files and downloaded jars.
     data_dir: Path = PROJECT_ROOT / "var"
