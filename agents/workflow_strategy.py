@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from domain.ask_schedule import AskSchedule
 from domain.cases import BROKEN_PROMISE_MEMORY, Case
 from domain.strategy import Book, Facts
 from persistence import placement
@@ -46,6 +47,10 @@ _ASK_PER_RUN = 2000
 # A customer asked but still not decided after this long is asked again. Only a safety net:
 # the commands are durable, and a crashed worker's partitions go to another worker.
 _ASKED_AND_LOST = timedelta(minutes=10)
+# Added to the book cache's lifetime before a look that finds nobody settles a version: a
+# placement that began with the older cached book, and the worker's clock against
+# PostgreSQL's (the version is PostgreSQL's time).
+_CLOCKS_AND_STRAGGLERS = timedelta(minutes=1)
 # The command names no more than its key (the CIF) says: decide this customer again.
 _STRATEGY_CHANGED_HEADERS: list[tuple[str, str | bytes | None]] = [
     (COMMAND_HEADER, STRATEGY_CHANGED_COMMAND.encode())
@@ -95,6 +100,10 @@ class Placer:
             self._load, app.settings.dictionary_cache_seconds
         )
         self._publish = publish_changes(app, placement.STRATEGY_USER)
+        self._asking = AskSchedule(
+            timedelta(seconds=app.settings.dictionary_cache_seconds) + _CLOCKS_AND_STRAGGLERS,
+            _ASKED_AND_LOST,
+        )
 
     async def _load(self) -> Book:
         pool = await self._app.db_pool()
@@ -164,18 +173,22 @@ class Placer:
         the latest change of the segments or strategies; how many were asked."""
         pool = await self._app.db_pool()
         version = await retrying(book_version, pool, what="strategies' version", pool=pool)
-        if version is None:
+        started = datetime.now(UTC)
+        if version is None or not self._asking.due(version, started):
             return 0
-        return await retrying(self._ask, pool, version, what="re-decide", pool=pool)
+        asked = await retrying(self._ask, pool, version, what="re-decide", pool=pool)
+        self._asking.looked(version, started, asked)
+        return asked or 0
 
-    async def _ask(self, pool: asyncpg.Pool, version: datetime) -> int:
+    async def _ask(self, pool: asyncpg.Pool, version: datetime) -> int | None:
+        """How many were asked; None when another worker was asking."""
         now = datetime.now(UTC)
         async with pool.acquire() as conn, conn.transaction():
             cifs = await placement.ask_again(
                 conn, version, _ASK_PER_RUN, now, now - _ASKED_AND_LOST
             )
             if not cifs:
-                return 0
+                return None if cifs is None else 0
             await self._app.publisher.publish(
                 self._app.settings.topic(WORKFLOW_COMMANDS.name),
                 [(cif.encode(), None, _STRATEGY_CHANGED_HEADERS) for cif in cifs],
