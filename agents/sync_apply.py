@@ -253,5 +253,5 @@ def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> Non
     @app.agent(topic, name="sync.apply")
     async def apply(stream: StreamT) -> None:
         await consume_in_batches(
-            app, stream, settings.sync_batch_size, settings.sink_flush_seconds, process
+            app, stream, settings.sync_batch_size, settings.sync_flush_seconds, process
         )

@@ -160,5 +160,5 @@ def register_ingest(app: CrmApp) -> None:
     @app.agent(topic, name="sync.ingest")
     async def ingest(stream: StreamT) -> None:
         await consume_in_batches(
-            app, stream, settings.sync_batch_size, settings.sink_flush_seconds, process
+            app, stream, settings.sync_batch_size, settings.sync_flush_seconds, process
         )

@@ -115,14 +115,18 @@ class Settings(BaseSettings):
     consumer_fetch_max_wait_ms: int = Field(default=100, ge=0)
 
     # Sinks: flushed at whichever comes first. Below the size the time is latency; above
-    # it, bigger batches are cheaper. Sync at 0.1 s instead of 0.5 s (bench, step sync, one
-    # run each): freshness p50 0.9 s instead of 1.5 s, initial load 510 instead of 745/s.
+    # it, bigger batches are cheaper. Sync and payments have their own times, below.
     sink_batch_size: int = Field(default=1000, ge=1)
     sink_flush_seconds: float = Field(default=0.5, gt=0)
     # Sync's two stages fill batches only when behind (a load, a snapshot); each batch costs
     # a dozen PostgreSQL transactions and a publish whatever its size. Initial load of 20,000
     # customers (bench step sync): 1,248 entities/s at 1,000; 1,545 and 1,659 at 5,000.
     sync_batch_size: int = Field(default=5000, ge=1)
+    # How long each of sync's two stages gathers a batch that does not fill: a change waits
+    # for it twice. At 1,000 changes/s (freshness step alone, 1M customers, two workers, two
+    # runs each) p50 1.03-1.09 s and p99 1.82-1.99 s with 0.5 s; 0.80-0.81 s and 1.47-1.56 s
+    # with 0.25 s, the sync workers at 41-42% of a core either way (docs/sync.md).
+    sync_flush_seconds: float = Field(default=0.25, gt=0)
     # Payment notifications are waited for (the payer's receipt, the agent's promise): a
     # payment 202 → readable at 100/s took p50 0.5 s at 0.5 s, 0.16 s at 0.1 s (step intake).
     # At 1,000/s a batch took about 120 ms to apply and the next one gathered meanwhile, so
