@@ -1,14 +1,14 @@
 """When the queue filler looks for open customers decided with an older strategy book.
 
-The look reads every open case (persistence.placement.ask_again): with 1.7 million of them it
-took about 1.1 s of PostgreSQL, every filler run (30 s), also on the days when no segment or
-strategy had changed and nothing was found. Once a look has found everyone decided with the
-current book, the next ones can wait, as long as
+The look reads every open case (persistence.placement.ask_again): on a stack with about 1.7
+million cases it took about 1.1 s of PostgreSQL, every filler run (30 s), also on the days
+when no segment or strategy had changed and nothing was found. Once a look has found
+everyone decided with the current book, the next ones can wait, as long as
 
 - the book has not changed since (a new version is looked for at once);
-- every worker's cached book was already that version when they last decided someone: a
-  worker that decided with the book it cached before the change recorded the older version,
-  and only a later look finds them;
+- the look ran once every worker's cached book was that version: a worker that decided
+  with the book it cached before the change recorded the older version, and only a later
+  look finds those customers;
 - a customer asked but never decided is asked again (the search's own safety net): a look
   that asked someone is not a settling one, and a look every `recheck` afterwards still
   finds whoever was lost.
