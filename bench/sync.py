@@ -246,9 +246,9 @@ async def _downstream_quiet(settings: Settings) -> bool:
 
 
 def freshness(settings: Settings, rate: float, seconds: float) -> list[Result]:
-    # Right after the initial load, the payments and workflow workers are still taking in
-    # its loans and cases; the churn measured during that shared the cores with them (p99
-    # 4.6 s at 1,000/s, against 1.8 and 2.0 s on the same stack once they had finished).
+    # Right after the initial load, the payments and workflow workers may still be taking in
+    # its loans and cases: the step measures a steady state, without them. (In the two runs
+    # of 1 Dec 2026 with this wait, both had already finished when it looked.)
     quiet = asyncio.run(_downstream_quiet(settings))
     since = datetime.now(UTC)
     done = churn(settings, rate, duration=seconds, seed=5)

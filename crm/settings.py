@@ -123,9 +123,9 @@ class Settings(BaseSettings):
     # customers (bench step sync): 1,248 entities/s at 1,000; 1,545 and 1,659 at 5,000.
     sync_batch_size: int = Field(default=5000, ge=1)
     # How long each of sync's two stages gathers a batch that does not fill: a change waits
-    # for it twice. At 1,000 changes/s (freshness step alone, 1M customers, two workers, two
-    # runs each) p50 1.03-1.09 s and p99 1.82-1.99 s with 0.5 s; 0.80-0.81 s and 1.47-1.56 s
-    # with 0.25 s, the sync workers at 41-42% of a core either way (docs/sync.md).
+    # for it twice. Freshness at 1,000 changes/s, 1M customers, two workers (docs/sync.md):
+    # p99 2.75 s with 0.5 s and 1.60 s with 0.25 s in the whole bench step (one run each,
+    # sync restarted before each); the initial load 4,179 and 4,106 entities/s.
     sync_flush_seconds: float = Field(default=0.25, gt=0)
     # Payment notifications are waited for (the payer's receipt, the agent's promise): a
     # payment 202 → readable at 100/s took p50 0.5 s at 0.5 s, 0.16 s at 0.1 s (step intake).
