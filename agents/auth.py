@@ -57,8 +57,7 @@ def register(app: CrmApp) -> None:
                 await dead_letter(app, event.message, exc)
         if sink is None:
             # Insert-or-nothing on the event id: the audit log is append-only.
-            pool = await app.db_pool()
-            sink = PostgresSink(pool, AuditLog.__table__, ["event_id"], update_columns=[])
+            sink = await app.sink(AuditLog.__table__, ["event_id"], update_columns=[])
         await sink.write(rows)
 
     @app.agent(topic, name="auth.audit-events")

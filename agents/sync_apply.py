@@ -82,21 +82,18 @@ def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> Non
 
     async def sink(name: str) -> PostgresSink:
         if name not in sinks:
-            pool = await app.db_pool()
             if name == "orphan":
                 # Insert-or-nothing: first_seen_at keeps the first sighting.
-                sinks[name] = PostgresSink(
-                    pool, models.Orphan.__table__, ["entity_type", "natural_key"], update_columns=[]
+                sinks[name] = await app.sink(
+                    models.Orphan.__table__, ["entity_type", "natural_key"], update_columns=[]
                 )
             elif name == "event":
-                sinks[name] = PostgresSink(
-                    pool, models.SyncEvent.__table__, ["event_id"], update_columns=[]
+                sinks[name] = await app.sink(
+                    models.SyncEvent.__table__, ["event_id"], update_columns=[]
                 )
             else:
                 table = models.ENTITY_MODELS[name].__table__
-                sinks[name] = PostgresSink(
-                    pool, table, key_columns[name], version_column="source_ts"
-                )
+                sinks[name] = await app.sink(table, key_columns[name], version_column="source_ts")
         return sinks[name]
 
     def decode(value: bytes | None) -> SyncEntity:

@@ -98,8 +98,7 @@ def register_ingest(app: CrmApp) -> None:
             return
         if errors_sink is None:
             # Insert-or-nothing by message position: a redelivered batch adds no duplicate.
-            errors_sink = PostgresSink(
-                await app.db_pool(),
+            errors_sink = await app.sink(
                 SyncError.__table__,
                 ["topic", "partition", "offset"],
                 update_columns=[],

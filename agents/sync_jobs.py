@@ -16,7 +16,6 @@ from faust.types import EventT, StreamT
 
 from persistence.models.sync import SyncEvent
 from persistence.retry import retrying
-from persistence.sink import PostgresSink
 from persistence.sync_jobs import finish_job, get_job
 from streams.app import CrmApp
 from streams.avro import codec_for
@@ -92,7 +91,7 @@ def register_jobs(app: CrmApp) -> None:
             if job is None:
                 continue  # a snapshot someone signalled by hand, not through a job
             record, row = _event(job, event_type, now)
-            sink = PostgresSink(pool, SyncEvent.__table__, ["event_id"], update_columns=[])
+            sink = await app.sink(SyncEvent.__table__, ["event_id"], update_columns=[])
             await sink.write([row])
             key = f"{job['source_system']}.{row['entity_type']}".encode()
             await app.publisher.publish(events_topic, [(key, codec.encode(SCHEMA, record))])

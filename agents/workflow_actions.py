@@ -83,12 +83,12 @@ class _Sinks:
 
     async def _ready(self) -> tuple[PostgresSink, PostgresSink]:
         if self._sinks is None:
-            pool = await self._app.db_pool()
+            app = self._app
             # Insert-or-nothing: a replayed decision is the same row; a result recorded later
             # (PUT …/result) is not overwritten by a replay of the original command.
             self._sinks = (
-                PostgresSink(pool, ActionRecord.__table__, ["id"], update_columns=[]),
-                PostgresSink(pool, ActionResult.__table__, ["action_id"], update_columns=[]),
+                await app.sink(ActionRecord.__table__, ["id"], update_columns=[]),
+                await app.sink(ActionResult.__table__, ["action_id"], update_columns=[]),
             )
         return self._sinks
 
@@ -184,11 +184,8 @@ def record_results(app: CrmApp, promises: PromiseDesk) -> CommandHandler:
                 results.append(result)
         if sink is None:
             # The latest recording wins; a replay of an older one does not undo a newer one.
-            sink = PostgresSink(
-                await app.db_pool(),
-                ActionResult.__table__,
-                ["action_id"],
-                version_column="recorded_at",
+            sink = await app.sink(
+                ActionResult.__table__, ["action_id"], version_column="recorded_at"
             )
         await sink.write([later_result_row(r) for r in results])
         await announce(await app.db_pool(), [str(r.action_id) for r in results])

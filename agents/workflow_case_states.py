@@ -83,11 +83,11 @@ class _Sinks:
 
     async def _ready(self) -> tuple[PostgresSink, PostgresSink]:
         if self._sinks is None:
-            pool = await self._app.db_pool()
+            app = self._app
             self._sinks = (
-                PostgresSink(pool, CustomerCase.__table__, ["cif"], version_column="version"),
+                await app.sink(CustomerCase.__table__, ["cif"], version_column="version"),
                 # Insert-or-nothing: a replayed decision is the same row.
-                PostgresSink(pool, CustomerCaseAction.__table__, ["id"], update_columns=[]),
+                await app.sink(CustomerCaseAction.__table__, ["id"], update_columns=[]),
             )
         return self._sinks
 

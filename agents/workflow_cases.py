@@ -159,8 +159,8 @@ class CaseDesk:
         await self._cases.changelog_durable()
         pool = await self._app.db_pool()
         if self._sink is None:
-            self._sink = PostgresSink(
-                pool, CustomerCase.__table__, ["cif"], version_column="version"
+            self._sink = await self._app.sink(
+                CustomerCase.__table__, ["cif"], version_column="version"
             )
         await self._sink.write([case_row(c.case, now) for c in changed])
         # Cured customers leave their agents: one statement and one send for the batch.

@@ -137,8 +137,8 @@ class PromiseDesk:
         if payments:
             if self._payments_sink is None:
                 # Insert-or-nothing: a payment delivered again (SUSPENSE, then APPLIED) is one.
-                self._payments_sink = PostgresSink(
-                    pool, CustomerPayment.__table__, ["reference_number"], update_columns=[]
+                self._payments_sink = await self._app.sink(
+                    CustomerPayment.__table__, ["reference_number"], update_columns=[]
                 )
             await self._payments_sink.write(payments)
         if reversals:
@@ -159,9 +159,8 @@ class PromiseDesk:
         # The cases the broken promises raised, first: the promise events then follow them.
         await self._cases.flush(now)
         if self._sink is None:
-            pool = await self._app.db_pool()
-            self._sink = PostgresSink(
-                pool, PromiseRow.__table__, ["promise_id"], version_column="version"
+            self._sink = await self._app.sink(
+                PromiseRow.__table__, ["promise_id"], version_column="version"
             )
         rows = [promise_row(m.changed.promise, m.approved_by, now) for m in made]
         await self._sink.write(rows)

@@ -71,11 +71,8 @@ def follow_addresses(app: CrmApp) -> None:
             return
         if not sink:
             sink.append(
-                PostgresSink(
-                    await app.db_pool(),
-                    CustomerAddress.__table__,
-                    ["cif", "address_type"],
-                    version_column="source_ts",
+                await app.sink(
+                    CustomerAddress.__table__, ["cif", "address_type"], version_column="source_ts"
                 )
             )
         await sink[0].write(rows)

@@ -46,10 +46,7 @@ def register(app: CrmApp) -> None:
     async def store(rows: list[tuple[EventT, dict[str, Any]]]) -> None:
         nonlocal sink
         if sink is None:
-            pool = await app.db_pool()
-            sink = PostgresSink(
-                pool, DirectoryUserRow.__table__, ["user_id"], version_column="seen_at"
-            )
+            sink = await app.sink(DirectoryUserRow.__table__, ["user_id"], version_column="seen_at")
         target = sink
 
         async def write(some: list[tuple[EventT, dict[str, Any]]]) -> None:

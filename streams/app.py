@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -12,14 +13,19 @@ import mode
 from aiohttp import web as aioweb
 from faust.types import AppT
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
+from sqlalchemy import FromClause, Table
 
 from crm.settings import ServiceName, Settings
 from persistence.db import create_pool
+from persistence.sink import PostgresSink
 from security.row_rules import RowRules
 from streams import faust_delivery, faust_fixes, fetch_batching
 from streams.publish import EventPublisher
 from streams.revocations import RevocationView
 from streams.topics import TopicSpec
+
+# Connections per sink: a batch writes through one; a second serves a writer that overlaps.
+SINK_POOL_SIZE = 2
 
 if TYPE_CHECKING:
     from security.access import AccessChecker
@@ -46,6 +52,7 @@ class CrmApp(faust.App):
         # Every blueprint the service serves, for its OpenAPI document.
         self.blueprints: list[faust.web.Blueprint] = []
         self._pool_lock = asyncio.Lock()
+        self._sink_pools: dict[str, asyncpg.Pool] = {}
 
     def raw_topic(self, *specs: TopicSpec) -> faust.TopicT:
         """The topics as an agent reads them: bytes in, decoded by the agent (Avro)."""
@@ -65,6 +72,37 @@ class CrmApp(faust.App):
                 )
             return self._pool
 
+    async def sink_pool(self, table: str) -> asyncpg.Pool:
+        """Connections of one sink's own, for the sink writing `table` (sink.PostgresSink).
+
+        A sink stages each batch in a temporary table emptied at commit (ON COMMIT DELETE
+        ROWS), and PostgreSQL empties every such table of a session at a commit that used
+        one, rebuilding each one's TOAST index: a file truncated and extended again, per
+        table, per commit. On a pool shared by a dozen sinks every connection came to hold a
+        dozen staging tables, and a third of sync's time in PostgreSQL during a load went to
+        those truncations (pg_stat_activity: IO DataFileTruncate at COMMIT). A sink's own
+        connections hold its one table.
+        """
+        async with self._pool_lock:
+            pool = self._sink_pools.get(table)
+            if pool is None:
+                pool = await create_pool(
+                    self.settings,
+                    min_size=0,
+                    max_size=SINK_POOL_SIZE,
+                    application_name=f"crm-{self.service_name}",
+                )
+                self._sink_pools[table] = pool
+            return pool
+
+    async def sink(
+        self, table: FromClause, key_columns: Sequence[str], **options: Any
+    ) -> PostgresSink:
+        """A PostgresSink for `table` on connections of its own (see sink_pool)."""
+        if not isinstance(table, Table):
+            raise TypeError(f"{table!r} is not a Table")
+        return PostgresSink(await self.sink_pool(table.fullname), table, key_columns, **options)
+
     @property
     def publisher(self) -> EventPublisher:
         """The service's own producer for Avro events (acks=all, each call waits for its own)."""
@@ -76,6 +114,9 @@ class CrmApp(faust.App):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+        pools, self._sink_pools = list(self._sink_pools.values()), {}
+        for pool in pools:
+            await pool.close()
 
     def close_publisher(self) -> None:
         """Deliver what is queued and stop the delivery thread."""

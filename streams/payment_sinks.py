@@ -47,24 +47,22 @@ class PaymentSinks:
 
     async def _ready(self) -> tuple[PostgresSink, PostgresSink, PostgresSink]:
         if self._sinks is None:
-            pool = await self._app.db_pool()
+            app = self._app
             self._sinks = (
                 # Forward only: a replayed SUSPENSE row never overwrites the APPLIED one.
-                PostgresSink(
-                    pool,
+                await app.sink(
                     Payment.__table__,
                     ["reference_number"],
                     update_columns=_STATUS_COLUMNS,
                     version_column="version",
                 ),
                 # An allocation, once stored, is the receipt's: never rewritten.
-                PostgresSink(
-                    pool,
+                await app.sink(
                     PaymentAllocation.__table__,
                     ["reference_number", "line_no"],
                     update_columns=[],
                 ),
-                PostgresSink(pool, PaymentHistory.__table__, ["event_id"], update_columns=[]),
+                await app.sink(PaymentHistory.__table__, ["event_id"], update_columns=[]),
             )
         return self._sinks
 
