@@ -51,7 +51,7 @@ def test_customer_row_carries_the_folded_name() -> None:
 
 
 def item(entity: Any) -> Item:
-    return Item(event=None, entity=entity)  # type: ignore[arg-type]
+    return Item(event=None, entity=entity, value=b"")  # type: ignore[arg-type]
 
 
 def test_newest_source_time_wins_whatever_the_arrival_order() -> None:
