@@ -135,7 +135,9 @@ class Filled:
     scope: IndexRange
     rows: int  # every source row written
     captured: int  # those on tables Debezium captures (LOS applications are not)
-    target: int  # the change topics' total end offset once all captured rows are on them
+    # The change topics' total end offset once all captured rows are on them; nothing else
+    # writes the sources during a load step (the churn runs later).
+    target: int
     seconds: float  # the generator's time
     began: float  # perf_counter() at the generator's start
     resumed: float  # perf_counter() as the connectors were told to resume

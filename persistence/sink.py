@@ -120,8 +120,9 @@ class PostgresSink:
         self._staging = "stage_" + hashlib.blake2s(self.name.encode(), digest_size=8).hexdigest()
         # A per-session temp table, created once per connection and emptied at each commit:
         # no catalog churn per batch. PostgreSQL empties every such table of a session at
-        # each commit that used one, so a connection should serve one sink (CrmApp.sink_pool). Not LIKE target: that would copy NOT NULL constraints
-        # onto columns (identity, defaulted) that a batch leaves out.
+        # each commit that used one, so a connection should serve one sink (CrmApp.sink_pool).
+        # Not LIKE target: that would copy NOT NULL constraints onto columns (identity,
+        # defaulted) that a batch leaves out.
         self._create_staging = (
             f"CREATE TEMP TABLE IF NOT EXISTS {self._staging} ON COMMIT DELETE ROWS AS "
             f"SELECT {', '.join(map(_quote, self._insertable))} FROM {self._target} WITH NO DATA"
