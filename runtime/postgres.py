@@ -131,6 +131,13 @@ def _config(settings: Settings, where: Layout) -> str:
         "max_replication_slots = 10\n"
         "max_wal_senders = 10\n"
         "shared_buffers = 256MB\n"
+        # Loads and the change simulator's churn filled the default 1 GB of WAL in about a
+        # minute: checkpoints came one after another, and after each the first change to
+        # every page is logged as the whole page. In one sync bench step (50,000 customers
+        # twice, a minute of churn at 1,000/s) those full-page images were 386,754 of 3.9 GB
+        # of WAL, about 3.2 GB, all written, fsynced and read by Debezium's walsenders.
+        "max_wal_size = 4GB\n"
+        "wal_compression = lz4\n"
         # The services' pools, Debezium, the tests, and the change simulator's churners (three
         # connections each, 25 churners at 1,000 changes/s) together pass the default 100.
         "max_connections = 300\n"

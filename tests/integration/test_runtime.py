@@ -91,6 +91,16 @@ def test_nginx_answers_health_and_problem_404(settings: Settings) -> None:
     assert json.loads(caught.value.read())["code"] == "NOT_FOUND"
 
 
+def test_postgres_has_wal_room_for_a_load_and_compresses_page_images(settings: Settings) -> None:
+    with psycopg.connect(settings.database_url("postgresql")) as conn:
+        size = conn.execute(
+            "SELECT setting::bigint * 1024 * 1024 FROM pg_settings WHERE name = 'max_wal_size'"
+        ).fetchone()
+        compression = conn.execute("SHOW wal_compression").fetchone()
+    assert size is not None and size[0] >= 4 * 1024**3
+    assert compression is not None and compression[0] == "lz4"
+
+
 def test_postgres_is_logical_and_not_root(settings: Settings) -> None:
     with psycopg.connect(settings.database_url("postgresql")) as conn:
         row = conn.execute("SHOW wal_level").fetchone()
