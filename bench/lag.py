@@ -6,12 +6,9 @@ import asyncio
 import sys
 import time
 
-from confluent_kafka import Consumer, TopicPartition
-
 from crm.settings import Settings
+from streams.sync_lag import end_offsets as topic_ends
 from streams.sync_lag import group_lag
-
-_TIMEOUT_S = 5.0
 
 
 async def drained(
@@ -33,25 +30,10 @@ async def drained(
     raise TimeoutError(f"{service} did not catch up with {topic} within {deadline_s:.0f}s")
 
 
-def _end_offsets(settings: Settings, topics: list[str]) -> int:
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "bench"})
-    try:
-        metadata = consumer.list_topics(timeout=_TIMEOUT_S)
-        total = 0
-        for topic in topics:
-            known = metadata.topics.get(topic)
-            if known is None or known.error is not None:
-                raise RuntimeError(f"topic {topic} is not known to the broker")
-            for partition in known.partitions:
-                _, high = consumer.get_watermark_offsets(
-                    TopicPartition(topic, partition), timeout=_TIMEOUT_S
-                )
-                total += high
-        return total
-    finally:
-        consumer.close()
-
-
 async def end_offsets(settings: Settings, topics: list[str]) -> int:
-    """How many messages the topics have ever received (the sum of their end offsets)."""
-    return await asyncio.get_running_loop().run_in_executor(None, _end_offsets, settings, topics)
+    """How many messages the topics have ever received, all together."""
+    ends = await topic_ends(settings, topics)
+    unknown = [t for t, n in ends.items() if n is None]
+    if unknown:
+        raise RuntimeError(f"the broker did not say how far {', '.join(unknown)} reach")
+    return sum(n or 0 for n in ends.values())

@@ -1,7 +1,7 @@
 """Sync end to end: source databases → Debezium → Kafka → sync workers → PostgreSQL.
 
 Measurements, each next to its reference from the same run:
-- the initial load, each half of the path alone and the whole path (bench.sync_load);
+- the initial load: Debezium alone, and the whole path (bench.sync_load);
 - freshness under churn: source commit → row written (last_synced_at - source_ts) p50/p99
   for the changes made while the change simulator runs at the target rate;
 - read latency of GET /api/customers/:cif and a name search at a steady request rate.

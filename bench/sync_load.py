@@ -172,10 +172,9 @@ def initial_load(settings: Settings, customers: int, upsert_rate: float | None) 
     minutes at a million customers) would be in the CRM's rate; that figure is in the note.
     """
     filled = _fill_paused(settings, customers)
-    resumed = filled.resumed
     done = asyncio.run(_wait_converged(settings, filled.scope, "initial load", filled.target))
     entities = sum(count for count, _ in done.source.values())
-    elapsed = done.at - resumed
+    elapsed = done.at - filled.resumed
     note = (
         f"{customers:,} customers, {filled.rows:,} source rows, {entities:,} entities"
         f" checksummed; generated in {filled.seconds:.0f}s with the connectors paused, all in"
@@ -192,7 +191,7 @@ def initial_load(settings: Settings, customers: int, upsert_rate: float | None) 
         )
     ]
     if done.captured_at is not None:
-        took = done.captured_at - resumed
+        took = done.captured_at - filled.resumed
         results.append(
             Result(
                 "sync initial load, Debezium's part: source rows onto Kafka",

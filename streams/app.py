@@ -79,9 +79,9 @@ class CrmApp(faust.App):
         ROWS), and PostgreSQL empties every such table of a session at a commit that used
         one, rebuilding each one's TOAST index: a file truncated and extended again, per
         table, per commit. On a pool shared by a dozen sinks every connection came to hold a
-        dozen staging tables, and a third of sync's time in PostgreSQL during a load went to
-        those truncations (pg_stat_activity: IO DataFileTruncate at COMMIT). A sink's own
-        connections hold its one table.
+        dozen staging tables, and during a load about a third of sync's active sessions in
+        pg_stat_activity were in those truncations (IO DataFileTruncate at COMMIT). A sink's
+        own connections hold its one table.
         """
         async with self._pool_lock:
             pool = self._sink_pools.get(table)
