@@ -32,6 +32,7 @@ from streams.app import CrmApp
 from streams.avro import AvroDecodeError, codec_for
 from streams.batching import consume_in_batches, processing
 from streams.dlq import BadMessage, dead_letter
+from streams.generations import fetched_before_rebalance
 from streams.metrics import BATCH_SECONDS, MESSAGES
 from streams.publish import Record
 from streams.sync_avro import from_avro, schema_name, to_avro, to_row
@@ -191,6 +192,9 @@ def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> Non
             # order the two arrived: holding it would cost two table writes for nothing.
             arriving = {e.cif for _, _, e in decoded if isinstance(e, Customer)}
             for event, raw, entity in decoded:
+                if fetched_before_rebalance(app, event):
+                    # Overtaken while dead letters were written: read again, decided then.
+                    continue
                 with processing(event):
                     cif = owner_cif(entity)
                     if isinstance(entity, Customer):
@@ -246,6 +250,8 @@ def register_apply(app: CrmApp, seen: RawKeyedTable, held: RawKeyedTable) -> Non
                 pool=pool,
             )
         for event, cif in released:
+            # Kept if a rebalance overtook the batch (the table drops the write): the
+            # customer's change is handled again, and releases them again.
             with processing(event):
                 held.pop(cif, None)
 

@@ -13,6 +13,8 @@ from faust.types import EventT, StreamT
 
 from streams import failpoints
 from streams.app import CrmApp
+from streams.generations import fetched_before_rebalance
+from streams.metrics import MESSAGES
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,12 @@ async def consume_in_batches(
     """
     assert isinstance(stream, Stream)
     async for batch in stream.noack_take(size, within):
-        # Every event is handled and acked. Filtering by the consumer's current assignment was
-        # tried and removed: mid-rebalance the assignment can read empty, and dropped events
-        # were never fetched again, stalling the partition. Replays are idempotent instead.
-        events = list(batch)
+        # A batch fills across a rebalance: what was fetched before it is fetched again from
+        # the committed offset, here or by the partition's new owner (streams.generations),
+        # and is left alone. Filtering by the consumer's current assignment instead was tried
+        # and removed: mid-rebalance the assignment can read empty, and events dropped for it
+        # were never fetched again, stalling the partition.
+        events = _current(app, list(batch))
         if events and failpoints.hit("batching.lose-one", len(events)):
             # Tests lose a message here as Faust's stream can: neither handled, nor acked,
             # nor tracked (a skipped message never is).
@@ -62,5 +66,18 @@ async def consume_in_batches(
             log.exception("batch of %d failed; stopping the worker uncommitted", len(events))
             await app.crash(exc)
             raise
-        for event in events:
+        # A rebalance during the batch: acknowledging would let this worker commit past
+        # events that will be handled again anyway (replays are idempotent).
+        for event in _current(app, events):
             await stream.ack(event)
+
+
+def _current(app: CrmApp, events: list[EventT]) -> list[EventT]:
+    kept = [e for e in events if not fetched_before_rebalance(app, e)]
+    if len(kept) < len(events):
+        for event in events:
+            if fetched_before_rebalance(app, event):
+                MESSAGES.labels(app.service_name, event.message.topic, "refetch").inc()
+        stale = len(events) - len(kept)
+        log.info("left %d messages fetched before a rebalance to be read again", stale)
+    return kept

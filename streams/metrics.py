@@ -14,3 +14,8 @@ BATCH_SECONDS = Histogram(
     "crm_agent_batch_seconds", "Time to process one agent batch end to end", ["service", "agent"]
 )
 PUBLISHED = Counter("crm_events_published_total", "Avro events published", ["service", "topic"])
+STALE_TABLE_WRITES = Counter(
+    "crm_table_writes_dropped_total",
+    "Table writes dropped: their message was fetched before a rebalance and is read again",
+    ["table"],
+)

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import faust
 from faust.stores.base import SerializedStore
+from faust.streams import current_event
 from faust.tables import Table
 from faust.types import TP, EventT, FutureMessage
 
+from streams.generations import fetched_before_rebalance
+from streams.metrics import STALE_TABLE_WRITES
 from streams.partitioner import partition_for
 from streams.publish import Record
 
@@ -63,12 +66,28 @@ class RawKeyedTable(Table):
         # The value being written, already encoded, for send_changelog (see __setitem__).
         self._encoded: bytes | None = None
 
+    def _overtaken(self) -> bool:
+        """Whether the message being handled was fetched before the latest rebalance.
+
+        Its partition may belong to another worker by now, and the message is handled again
+        anyway (streams.generations): a write for it would put an entry in the changelog
+        among the new owner's, and record this worker's changelog offset past theirs. It is
+        dropped, store and changelog alike.
+        """
+        event = current_event()
+        if event is None or not fetched_before_rebalance(self.app, event):
+            return False
+        STALE_TABLE_WRITES.labels(self.name).inc()
+        return True
+
     def __setitem__(self, key: Any, value: Any) -> None:
         """Encode the value once, for the changelog and the store alike.
 
         Faust encodes it for each (JSON twice per write). Recording actions, the two
         encodings of the contact state were 7% of the workflow worker's loop (py-spy).
         """
+        if self._overtaken():
+            return
         store = self.data
         if not isinstance(store, SerializedStore):
             # The in-memory store (unit tests) keeps values as they are.
@@ -109,8 +128,15 @@ class RawKeyedTable(Table):
         self.on_key_get(key)
         return self.data.get(key)
 
+    def __delitem__(self, key: Any) -> None:
+        if self._overtaken():
+            return
+        super().__delitem__(key)
+
     def put_decoded(self, key: Any, value: Any, decoded: Any) -> None:
         """Write the key (changelog included) and keep its decoded form for `decoded`."""
+        if self._overtaken():
+            return
         self[key] = value
         self._remember(key, value, decoded)
 

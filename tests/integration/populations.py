@@ -33,4 +33,24 @@ async def converged(
     try:
         await apoll(same, deadline_s=deadline, what="matching checksums")
     except AssertionError as exc:
-        raise AssertionError(f"tables still differ (source, crm): {last}") from exc
+        held = await _still_held(db, scope)
+        raise AssertionError(
+            f"tables still differ (source, crm): {last}; held for a customer: {held}"
+        ) from exc
+
+
+async def _still_held(db: asyncpg.Pool, scope: IndexRange) -> dict[str, tuple[int, int]]:
+    """Per entity type, held records of the scope, and how many of their customers arrived.
+
+    A record held although its customer is in PostgreSQL points at the holds (RocksDB)
+    rather than at the change topics.
+    """
+    low, high = scope.text("CIF")
+    rows = await db.fetch(
+        "SELECT o.entity_type, count(*) AS held, count(c.cif) AS arrived"
+        " FROM sync_metadata.orphan o LEFT JOIN sync_entities.customer c ON c.cif = o.cif"
+        " WHERE o.cif >= $1 AND o.cif < $2 GROUP BY o.entity_type",
+        low,
+        high,
+    )
+    return {r["entity_type"]: (r["held"], r["arrived"]) for r in rows}
