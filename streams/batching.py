@@ -49,6 +49,10 @@ async def consume_in_batches(
     """
     assert isinstance(stream, Stream)
     async for batch in stream.noack_take(size, within):
+        if app.should_stop:
+            # Shutting down: the tables may be closed already. Left for the next owner.
+            log.info("stopping: %d messages left unhandled to be read again", len(batch))
+            return
         # A batch fills across a rebalance: what was fetched before it is fetched again from
         # the committed offset, here or by the partition's new owner (streams.generations),
         # and is left alone. Filtering by the consumer's current assignment instead was tried

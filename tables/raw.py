@@ -40,6 +40,10 @@ DECODED_ENTRIES = 1_000
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
 
+class TableClosedError(RuntimeError):
+    """A table was read or written after its store stopped (the worker is shutting down)."""
+
+
 class RawKeyedTable(Table):
     """A table whose changelog goes out in batches, and which can wait until Kafka has it.
 
@@ -66,6 +70,22 @@ class RawKeyedTable(Table):
         # The value being written, already encoded, for send_changelog (see __setitem__).
         self._encoded: bytes | None = None
 
+    def _open(self) -> None:
+        """Refuse to be used once the store has stopped.
+
+        On shutdown Faust stops the stores before an agent's batch is over, and a stopped
+        RocksDB store answers every lookup with nothing. A sync worker stopped during churn
+        decided a loan update against that, held it for a customer it had seen, and acked
+        it: the update waited for good (the join/leave test). Raising leaves the batch
+        unacknowledged, for the next owner of its partitions.
+        """
+        if self.data.should_stop:
+            raise TableClosedError(f"table {self.name} used after its store stopped")
+
+    def __contains__(self, key: object) -> bool:
+        self._open()
+        return super().__contains__(key)
+
     def _overtaken(self) -> bool:
         """Whether the message being handled was fetched before the latest rebalance.
 
@@ -86,6 +106,7 @@ class RawKeyedTable(Table):
         Faust encodes it for each (JSON twice per write). Recording actions, the two
         encodings of the contact state were 7% of the workflow worker's loop (py-spy).
         """
+        self._open()
         if self._overtaken():
             return
         store = self.data
@@ -125,10 +146,12 @@ class RawKeyedTable(Table):
         supports defaults): two RocksDB reads. For a loan whose ledger is not cached, the
         first was 8% of the payments loop at 1,000 payments/s over 100,000 loans.
         """
+        self._open()
         self.on_key_get(key)
         return self.data.get(key)
 
     def __delitem__(self, key: Any) -> None:
+        self._open()
         if self._overtaken():
             return
         super().__delitem__(key)

@@ -34,6 +34,8 @@ def _table(tmp_path: Path) -> Any:
 class _CountingStore(MutableMapping[Any, Any]):
     """A store that counts its lookups (a RocksDB read each in the real one)."""
 
+    should_stop = False
+
     def __init__(self) -> None:
         self.entries: dict[Any, Any] = {}
         self.lookups = 0
