@@ -86,6 +86,11 @@ class RawKeyedTable(Table):
         self._open()
         return super().__contains__(key)
 
+    def __getitem__(self, key: Any) -> Any:
+        # Also what `get` goes through.
+        self._open()
+        return super().__getitem__(key)
+
     def _overtaken(self) -> bool:
         """Whether the message being handled was fetched before the latest rebalance.
 

@@ -135,6 +135,8 @@ def test_a_table_refuses_to_be_used_once_its_store_stopped(tmp_path: Path) -> No
     with pytest.raises(TableClosedError):
         table.stored("CIF1")
     with pytest.raises(TableClosedError):
+        table.get("CIF1")
+    with pytest.raises(TableClosedError):
         table["CIF1"] = True
     with pytest.raises(TableClosedError):
         del table["CIF1"]
