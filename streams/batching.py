@@ -77,11 +77,13 @@ async def consume_in_batches(
 
 
 def _current(app: CrmApp, events: list[EventT]) -> list[EventT]:
-    kept = [e for e in events if not fetched_before_rebalance(app, e)]
+    kept: list[EventT] = []
+    for event in events:
+        if fetched_before_rebalance(app, event):
+            MESSAGES.labels(app.service_name, event.message.topic, "refetch").inc()
+        else:
+            kept.append(event)
     if len(kept) < len(events):
-        for event in events:
-            if fetched_before_rebalance(app, event):
-                MESSAGES.labels(app.service_name, event.message.topic, "refetch").inc()
         stale = len(events) - len(kept)
         log.info("left %d messages fetched before a rebalance to be read again", stale)
     return kept

@@ -13,12 +13,10 @@ second worker joining and leaving during a load).
 
 from __future__ import annotations
 
-from typing import Any
-
 from faust.types import AppT, EventT
 
 
-def fetched_before_rebalance(app: AppT, event: EventT | Any) -> bool:
+def fetched_before_rebalance(app: AppT, event: EventT) -> bool:
     """True once this worker has joined a newer generation than the event's message."""
-    generation = getattr(event.message, "generation_id", None)
+    generation = event.message.generation_id
     return generation is not None and generation != app.consumer_generation_id

@@ -70,7 +70,7 @@ class RawKeyedTable(Table):
         # The value being written, already encoded, for send_changelog (see __setitem__).
         self._encoded: bytes | None = None
 
-    def _open(self) -> None:
+    def _refuse_if_closed(self) -> None:
         """Refuse to be used once the store has stopped.
 
         On shutdown Faust stops the stores before an agent's batch is over, and a stopped
@@ -83,12 +83,12 @@ class RawKeyedTable(Table):
             raise TableClosedError(f"table {self.name} used after its store stopped")
 
     def __contains__(self, key: object) -> bool:
-        self._open()
+        self._refuse_if_closed()
         return super().__contains__(key)
 
     def __getitem__(self, key: Any) -> Any:
         # Also what `get` goes through.
-        self._open()
+        self._refuse_if_closed()
         return super().__getitem__(key)
 
     def _overtaken(self) -> bool:
@@ -111,7 +111,7 @@ class RawKeyedTable(Table):
         Faust encodes it for each (JSON twice per write). Recording actions, the two
         encodings of the contact state were 7% of the workflow worker's loop (py-spy).
         """
-        self._open()
+        self._refuse_if_closed()
         if self._overtaken():
             return
         store = self.data
@@ -151,12 +151,12 @@ class RawKeyedTable(Table):
         supports defaults): two RocksDB reads. For a loan whose ledger is not cached, the
         first was 8% of the payments loop at 1,000 payments/s over 100,000 loans.
         """
-        self._open()
+        self._refuse_if_closed()
         self.on_key_get(key)
         return self.data.get(key)
 
     def __delitem__(self, key: Any) -> None:
-        self._open()
+        self._refuse_if_closed()
         if self._overtaken():
             return
         super().__delitem__(key)

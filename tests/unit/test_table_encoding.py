@@ -18,10 +18,11 @@ from tests.unit.test_tables import _Publisher
 
 
 class _Event:
-    """What the store asks of the message being handled: its partition."""
+    """What the store and table ask of the message being handled: its partition, and the
+    consumer generation it was fetched in (none here)."""
 
     def __init__(self, partition: int) -> None:
-        self.message = SimpleNamespace(partition=partition)
+        self.message = SimpleNamespace(partition=partition, generation_id=None)
 
 
 async def test_a_write_is_encoded_once_and_both_copies_agree(
